@@ -41,18 +41,28 @@ self=$(readlink -f "$0")
 # Modules the /init needs, as paths below lib/modules/VERSION/kernel/ (without .ko*).
 wanted_modules=(drivers/input/evdev drivers/acpi/button)
 
-if [[ $force -eq 0 && -s $outdir/vmlinuz && -s $outdir/initrd.cpio.gz &&
-      $outdir/vmlinuz -nt $self && $outdir/initrd.cpio.gz -nt $self ]]; then
+up_to_date() {
+        [[ $force -eq 0 && -s $outdir/vmlinuz && -s $outdir/initrd.cpio.gz &&
+           $outdir/vmlinuz -nt $self && $outdir/initrd.cpio.gz -nt $self ]]
+}
+if up_to_date; then
         info "up to date: $outdir/vmlinuz $outdir/initrd.cpio.gz"
         exit 0
 fi
 
-for tool in apt-cache apt-get dpkg-deb gzip sha256sum; do
+for tool in apt-cache apt-get dpkg-deb gzip sha256sum flock; do
         command -v "$tool" >/dev/null || die "'$tool' not found (this script needs a Debian host)"
 done
 
 mkdir -p "$outdir/cache" || die "cannot create '$outdir/cache'"
 outdir=$(readlink -f "$outdir")
+# Tests running in parallel may all ask for the guest: one builds, the others wait for it.
+exec 8>"$outdir/.lock"
+flock 8 || die "cannot lock '$outdir/.lock'"
+if up_to_date; then
+        info "up to date: $outdir/vmlinuz $outdir/initrd.cpio.gz (built meanwhile)"
+        exit 0
+fi
 cache=$outdir/cache
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/vmunit-guest.XXXXXX") || die "cannot create a temporary directory"
@@ -75,11 +85,10 @@ kpkg=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null |
 # only for what is missing or stale. Sets debs[PKG] to the path of the cached file.
 declare -A debs=()
 fetch() {
-        local uri name size hash pkg missing=() names=()
-        while read -r uri name size hash; do
+        local name hash pkg missing=()
+        while read -r _ name _ hash; do
                 [[ $hash == SHA256:* ]] || die "apt gave no SHA256 for '$name'"
                 pkg=${name%%_*}
-                names+=("$name")
                 debs[$pkg]=$cache/$name
                 if ! { [[ -f $cache/$name ]] &&
                        echo "${hash#SHA256:}  $cache/$name" | sha256sum --quiet -c - >/dev/null 2>&1; }; then

@@ -127,8 +127,6 @@ remove_cgroup_tree() {  # cgroup dir: rmdir bottom-up; fails if a process is lef
 }
 
 # --- mounts --------------------------------------------------------------------------------
-is_mountpoint() { findmnt -rn --mountpoint "$1" >/dev/null 2>&1; }
-
 mounts_below() {        # DIR -> mount points at or below DIR, deepest first
         findmnt -rn -o TARGET 2>/dev/null | awk -v d="$1" '$0 == d || index($0, d "/") == 1' | sort -r
 }
@@ -221,7 +219,7 @@ teardown() {
                 fi
                 sleep 0.05
         done
-        if [[ -n $nspawn_pid ]] && same_process "$nspawn_pid" "$nspawn_start"; then
+        if same_process "$nspawn_pid" "$nspawn_start"; then
                 kill -KILL "$nspawn_pid" 2>/dev/null || true
         fi
 
@@ -260,10 +258,6 @@ cmd_stop() {
 }
 
 # --- start ---------------------------------------------------------------------------------
-# Units of the host image that cannot work in this container. Found by booting it:
-# see prepare_root. (Each entry is masked, i.e. linked to /dev/null, in the overlay only.)
-masked_units=()
-
 prepare_root() {        # NAME ROOT BUILD_DIR
         local name=$1 root=$2 build=$3 gid
 
@@ -274,11 +268,9 @@ prepare_root() {        # NAME ROOT BUILD_DIR
 
         # The host image enables services (postgresql, timers, ...) that make a boot slow or
         # degraded. Drop all of the host's own enablements; vendor ones under /usr stay.
+        # With that, Debian 12 boots to `running` with no unit masked; a unit that fails
+        # makes start report `degraded` with the list of failed units.
         rm -rf -- "$root"/etc/systemd/system/*.wants
-        local unit
-        for unit in "${masked_units[@]}"; do
-                ln -sfn /dev/null "$root/etc/systemd/system/$unit"
-        done
 
         # /dev/kvm usable by group kvm, with the group in the image before boot (sysusers
         # would otherwise pick a gid only at boot). The node is ours: the host's stays 0600.
@@ -287,8 +279,11 @@ prepare_root() {        # NAME ROOT BUILD_DIR
         fi
         gid=$(awk -F: '$1 == "kvm" { print $3 }' "$root/etc/group")
         if [[ -c /dev/kvm ]]; then
-                mknod -m 0660 "$(state_dir "$name")/fs/kvm" c 10 232
-                chown "0:$gid" "$(state_dir "$name")/fs/kvm"
+                local node
+                node=$(state_dir "$name")/fs/kvm       # on our tmpfs, bound to /dev/kvm
+                # shellcheck disable=SC2046 # major and minor, as two words
+                mknod -m 0660 "$node" c $(stat -c "%Hr %Lr" /dev/kvm)
+                chown "0:$gid" "$node"
         fi
 
         if [[ -n $build ]]; then
@@ -402,8 +397,8 @@ cmd_start() {
         # session of its own, so that a terminal's ^C for the caller does not reach it.
         # shellcheck disable=SC2016 # expanded by the inner shell
         setsid bash -c '
-                echo $$ >"$1/cgroup.procs" || exit 1
-                if [ -n "$2" ]; then echo $$ >"$2/cgroup.procs" || exit 1; fi
+                echo $$ >"$1/cgroup.procs" || { echo failed >"$3"; exit 1; }
+                if [ -n "$2" ]; then echo $$ >"$2/cgroup.procs" || { echo failed >"$3"; exit 1; }; fi
                 echo $$ >"$3"
                 shift 3
                 SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1 exec systemd-nspawn "$@"
@@ -416,6 +411,9 @@ cmd_start() {
                 ((SECONDS < deadline)) || die "nspawn did not start within ${timeout}s"
                 sleep 0.01
         done
+        [[ $spid =~ ^[0-9]+$ ]] ||
+                die "cannot move the nspawn launcher into '$cg_unified' / '${cg_v1:-}':" \
+                    "$(tail -n 5 "$dir/console.log")"
         nspawn_pid=$spid
         nspawn_start=$(proc_starttime "$nspawn_pid") ||
                 die "systemd-nspawn exited at once: $(tail -n 5 "$dir/console.log")"
@@ -448,7 +446,7 @@ cmd_start() {
                                 warn "'$name' booted degraded"
                                 break
                         fi
-                        die "'$name' booted degraded; failed units:"$'\n'"$(nsenter -t "$pid1" -a systemctl --failed --no-legend --plain 2>&1)"
+                        die "'$name' booted degraded (--allow-degraded keeps it for a look); failed units:"$'\n'"$(nsenter -t "$pid1" -a systemctl --failed --no-legend --plain 2>&1)"
                         ;;
                 maintenance|stopping|offline)
                         die "'$name' is '$state' instead of running"

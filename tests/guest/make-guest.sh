@@ -155,28 +155,30 @@ modfile() {
         return 1
 }
 add_module() {
-        local f=$1 name dep deps
+        local f=$1 name out dep deps depfile
         name=${f##*/}; name=${name%%.ko*}
         [[ -n ${added[$name]:-} ]] && return 0
         added[$name]=1
-        deps=$("$bb" modinfo -F depends "$f" 2>/dev/null | tr ',' ' ') || deps=
+        out=$r/lib/modules/$name.ko
+        case $f in
+        *.ko)     cp "$f" "$out" ;;
+        *.ko.xz)  "$bb" unxz -c "$f" >"$out" ;;
+        *.ko.gz)  "$bb" zcat "$f" >"$out" ;;
+        *.ko.zst) command -v zstd >/dev/null || die "'$f' is zstd-compressed and zstd is not installed"
+                  zstd -q -d -c "$f" >"$out" ;;
+        *)        die "unknown module format: '$f'" ;;
+        esac || die "cannot extract module '$f'"
+        # The "depends=a,b" string of the .modinfo section. (modinfo itself wants the
+        # modules.dep of the running kernel, which the package does not ship.)
+        deps=$(tr '\0' '\n' <"$out" | sed -n 's/^depends=//p' | head -n 1 | tr ',' ' ')
         for dep in $deps; do
-                local depfile
                 if depfile=$(modfile "$dep"); then
                         add_module "$depfile"
                 elif ! grep -q "/${dep//[-_]/[-_]}\.ko" "$builtin_list" 2>/dev/null; then
                         die "module '$name' depends on '$dep', which is neither a module nor built in"
                 fi
         done
-        case $f in
-        *.ko)     cp "$f" "$r/lib/modules/$name.ko" ;;
-        *.ko.xz)  "$bb" unxz -c "$f" >"$r/lib/modules/$name.ko" ;;
-        *.ko.gz)  "$bb" zcat "$f" >"$r/lib/modules/$name.ko" ;;
-        *.ko.zst) command -v zstd >/dev/null || die "'$f' is zstd-compressed and zstd is not installed"
-                  zstd -q -d -c "$f" >"$r/lib/modules/$name.ko" ;;
-        *)        die "unknown module format: '$f'" ;;
-        esac || die "cannot extract module '$f'"
-        load_order+=("$name")
+        load_order+=("$name")           # after its dependencies
 }
 for m in "${wanted_modules[@]}"; do
         if grep -qx "kernel/$m\.ko.*" "$builtin_list" 2>/dev/null; then

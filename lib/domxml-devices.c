@@ -1,0 +1,865 @@
+/*
+ * Domain XML -> VmDef: <devices>. One parse function per device element, dispatched from a
+ * table; character devices (serial, console, channel, parallel) are in domxml-chardev.c.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "domxml-internal.h"
+
+int domxml_parse_address(XmlCtx *c, xmlNode *parent, VmAddress *a) {
+        static const char * const types[] = { "pci", "drive", "virtio-serial", "ccid", "usb", "isa", NULL };
+        xmlNode *n = xml_child(c, parent, "address");
+        char *type = NULL;
+
+        if (!n)
+                return 0;
+        if (xml_prop_choice(c, n, "type", types, &type) == 0)
+                return xml_fail(c, n, "missing attribute 'type'");
+        if (!type)
+                return xml_status(c);
+        if (streq(type, "pci")) {
+                a->type = VM_ADDRESS_PCI;
+                (void) xml_prop_hex(c, n, "domain", &a->domain);
+                (void) xml_prop_hex(c, n, "bus", &a->bus);
+                (void) xml_prop_hex(c, n, "slot", &a->slot);
+                (void) xml_prop_hex(c, n, "function", &a->function);
+                (void) xml_prop_onoff(c, n, "multifunction", &a->multifunction);
+                if (a->domain != 0)
+                        return xml_fail(c, n, "PCI domain %u: only domain 0 is supported", a->domain);
+                if (a->bus > 255 || a->slot > 31 || a->function > 7)
+                        return xml_fail(c, n, "PCI address %02x:%02x.%x out of range", a->bus, a->slot, a->function);
+                a->assigned = true;
+        } else if (streq(type, "drive")) {
+                a->type = VM_ADDRESS_DRIVE;
+                (void) xml_prop_uint(c, n, "controller", &a->controller);
+                (void) xml_prop_uint(c, n, "bus", &a->bus);
+                (void) xml_prop_uint(c, n, "target", &a->target);
+                (void) xml_prop_uint(c, n, "unit", &a->unit);
+        } else if (streq(type, "virtio-serial")) {
+                a->type = VM_ADDRESS_VIRTIO_SERIAL;
+                (void) xml_prop_uint(c, n, "controller", &a->controller);
+                (void) xml_prop_uint(c, n, "bus", &a->bus);
+                (void) xml_prop_uint(c, n, "port", &a->port);
+        } else if (streq(type, "ccid")) {
+                a->type = VM_ADDRESS_CCID;
+                (void) xml_prop_uint(c, n, "controller", &a->controller);
+                (void) xml_prop_uint(c, n, "slot", &a->port);
+        } else if (streq(type, "usb")) {
+                a->type = VM_ADDRESS_USB;
+                (void) xml_prop_uint(c, n, "bus", &a->bus);
+                (void) xml_prop(c, n, "port", &a->usb_port);
+                if (a->usb_port && strspn(a->usb_port, "0123456789.") != strlen(a->usb_port))
+                        return xml_fail(c, n, "invalid USB port '%s'", a->usb_port);
+        } else {
+                a->type = VM_ADDRESS_ISA;
+                (void) xml_prop_hex(c, n, "iobase", &a->iobase);
+                (void) xml_prop_hex(c, n, "irq", &a->irq);
+        }
+        return xml_status(c);
+}
+
+int domxml_parse_boot_order(XmlCtx *c, xmlNode *parent, unsigned *ret) {
+        xmlNode *n = xml_child(c, parent, "boot");
+
+        if (!n)
+                return 0;
+        if (xml_prop_uint(c, n, "order", ret) <= 0 || *ret == 0)
+                return xml_fail(c, n, "attribute 'order' must be a positive number");
+        if (c->def->os.n_boot > 0)
+                return xml_fail(c, n, "per-device boot order cannot be combined with <os><boot>");
+        return xml_status(c);
+}
+
+int domxml_parse_alias(XmlCtx *c, xmlNode *parent, char **ret) {
+        xmlNode *n = xml_child(c, parent, "alias");
+
+        if (!n)
+                return 0;
+        (void) xml_prop(c, n, "name", ret);
+        if (!*ret || !startswith(*ret, "ua-") || strspn(*ret, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                                         "0123456789-_") != strlen(*ret))
+                return xml_fail(c, n, "user aliases must start with 'ua-' and use [A-Za-z0-9_-]");
+        return xml_status(c);
+}
+
+static int parse_source_chain(XmlCtx *c, xmlNode *disk, VmDiskSource *src, bool top);
+
+static int parse_disk_source(XmlCtx *c, xmlNode *n, VmDiskSource *src) {
+        xmlNode *s = xml_child(c, n, "source");
+        const char *attr;
+
+        if (!s)
+                return 0;
+        switch (src->type) {
+        case VM_DISK_TYPE_FILE:
+                attr = "file";
+                break;
+        case VM_DISK_TYPE_BLOCK:
+                attr = "dev";
+                break;
+        case VM_DISK_TYPE_DIR:
+                attr = "dir";
+                break;
+        case VM_DISK_TYPE_NETWORK:
+        case VM_DISK_TYPE_VOLUME:
+        case VM_DISK_TYPE_NVME:
+        case _VM_DISK_TYPE_MAX:
+        case _VM_DISK_TYPE_INVALID:
+        default:
+                return xml_fail(c, n, "disk type '%s' is not supported", vm_disk_type_to_string(src->type));
+        }
+        (void) xml_prop(c, s, attr, &src->path);
+        if (src->path && src->path[0] != '/')
+                return xml_fail(c, s, "disk source '%s' must be an absolute path", src->path);
+        XML_FOREACH_ELEMENT(sl, s)
+                if (xml_is(sl, "seclabel"))
+                        return xml_fail(c, sl, "per-disk <seclabel> is not supported yet");
+        return xml_status(c);
+}
+
+static int parse_source_chain(XmlCtx *c, xmlNode *n, VmDiskSource *src, bool top) {
+        xmlNode *b, *f;
+        int r;
+
+        r = parse_disk_source(c, n, src);
+        if (r < 0)
+                return r;
+        if (!top) {
+                f = xml_child(c, n, "format");
+                if (f)
+                        (void) xml_prop(c, f, "type", &src->format);
+        }
+        b = xml_child(c, n, "backingStore");
+        if (!b || !b->children)         /* <backingStore/> means "no backing" */
+                return xml_status(c);
+        src->backing = vm_def_alloc(c->def, sizeof(VmDiskSource));
+        if (!src->backing)
+                return xml_oom(c);
+        {
+                int t = VM_DISK_TYPE_FILE;
+                unsigned idx;
+                if (xml_prop_enum(c, b, "type", (int (*)(const char *)) vm_disk_type_from_string, &t) == 0)
+                        return xml_fail(c, b, "missing attribute 'type'");
+                (void) xml_prop_uint(c, b, "index", &idx);
+                src->backing->type = t;
+        }
+        return parse_source_chain(c, b, src->backing, false);
+}
+
+static int parse_iotune(XmlCtx *c, xmlNode *n, VmDiskIoTune *t) {
+        static const struct { const char *name; size_t off; } fields[] = {
+#define F(x) { #x, offsetof(VmDiskIoTune, x) }
+                F(total_bytes_sec), F(read_bytes_sec), F(write_bytes_sec),
+                F(total_iops_sec), F(read_iops_sec), F(write_iops_sec),
+                F(total_bytes_sec_max), F(read_bytes_sec_max), F(write_bytes_sec_max),
+                F(total_iops_sec_max), F(read_iops_sec_max), F(write_iops_sec_max), F(size_iops_sec),
+                F(total_bytes_sec_max_length), F(read_bytes_sec_max_length), F(write_bytes_sec_max_length),
+                F(total_iops_sec_max_length), F(read_iops_sec_max_length), F(write_iops_sec_max_length),
+#undef F
+        };
+        xmlNode *g;
+
+        t->set = true;
+        for (size_t i = 0; i < ELEMENTSOF(fields); i++) {
+                xmlNode *f = xml_child(c, n, fields[i].name);
+                char *v = NULL;
+                if (!f)
+                        continue;
+                (void) xml_text(c, f, &v);
+                if (!v || sscanf(v, "%" SCNu64, (uint64_t *) ((char *) t + fields[i].off)) != 1)
+                        return xml_fail(c, f, "invalid number '%s'", strempty(v));
+        }
+        g = xml_child(c, n, "group_name");
+        if (g)
+                (void) xml_text(c, g, &t->group_name);
+        return xml_status(c);
+}
+
+static int parse_disk(XmlCtx *c, xmlNode *n) {
+        static const char * const caches[] = { "default", "none", "writethrough", "writeback", "directsync",
+                                                "unsafe", NULL };
+        static const char * const ios[] = { "native", "threads", "io_uring", NULL };
+        static const char * const discards[] = { "unmap", "ignore", NULL };
+        static const char * const zeroes[] = { "off", "on", "unmap", NULL };
+        static const char * const trans[] = { "none", "lba", "auto", NULL };
+        VmDisk *d = VM_DEVICE_NEW(c->def, disks);
+        int type = VM_DISK_TYPE_FILE, device = VM_DISK_DEVICE_DISK, bus = -1;
+        xmlNode *x;
+        char *v = NULL;
+
+        if (!d)
+                return xml_oom(c);
+        (void) xml_prop_enum(c, n, "type", (int (*)(const char *)) vm_disk_type_from_string, &type);
+        (void) xml_prop_enum(c, n, "device", (int (*)(const char *)) vm_disk_device_from_string, &device);
+        d->src.type = type;
+        d->device = device;
+        if (d->device == VM_DISK_DEVICE_LUN)
+                return xml_fail(c, n, "device='lun' (SCSI passthrough) is not supported");
+        if (xml_prop(c, n, "snapshot", &v) > 0 && !streq(v, "no") && !streq(v, "internal") && !streq(v, "external"))
+                return xml_fail(c, n, "attribute 'snapshot': unsupported value '%s'", v);
+        (void) parse_source_chain(c, n, &d->src, true);
+
+        x = xml_child(c, n, "target");
+        if (!x)
+                return xml_fail(c, n, "missing <target>");
+        if (xml_prop(c, x, "dev", &d->dst) == 0)
+                return xml_fail(c, x, "missing attribute 'dev'");
+        if (strspn(d->dst, "abcdefghijklmnopqrstuvwxyz0123456789") != strlen(d->dst))
+                return xml_fail(c, x, "invalid target device name '%s'", d->dst);
+        (void) xml_prop_enum(c, x, "bus", (int (*)(const char *)) vm_disk_bus_from_string, &bus);
+        (void) xml_prop_uint(c, x, "rotation_rate", &d->rotation_rate);
+        (void) xml_prop_choice(c, x, "tray", (const char * const[]) { "open", "closed", NULL }, &d->tray);
+        (void) xml_prop_onoff(c, x, "removable", &d->removable);
+        if (bus < 0) {
+                /* libvirt derives the bus from the target name */
+                if (startswith(d->dst, "hd"))
+                        bus = VM_DISK_BUS_IDE;
+                else if (startswith(d->dst, "sd"))
+                        bus = VM_DISK_BUS_SCSI;
+                else if (startswith(d->dst, "vd"))
+                        bus = VM_DISK_BUS_VIRTIO;
+                else if (startswith(d->dst, "fd"))
+                        bus = VM_DISK_BUS_FDC;
+                else
+                        return xml_fail(c, x, "cannot derive a bus from target '%s'; give bus=", d->dst);
+        }
+        d->bus = bus;
+
+        x = xml_child(c, n, "driver");
+        if (x) {
+                char *name = NULL;
+                (void) xml_prop(c, x, "name", &name);
+                if (name && !streq(name, "qemu"))
+                        return xml_fail(c, x, "driver name '%s' is not supported (only 'qemu')", name);
+                (void) xml_prop(c, x, "type", &d->src.format);
+                (void) xml_prop_choice(c, x, "cache", caches, &d->cache);
+                (void) xml_prop_choice(c, x, "io", ios, &d->io);
+                (void) xml_prop_choice(c, x, "discard", discards, &d->discard);
+                (void) xml_prop_choice(c, x, "detect_zeroes", zeroes, &d->detect_zeroes);
+                (void) xml_prop_onoff(c, x, "copy_on_read", &d->copy_on_read);
+                (void) xml_prop_onoff(c, x, "event_idx", &d->event_idx);
+                (void) xml_prop_onoff(c, x, "ioeventfd", &d->ioeventfd);
+                (void) xml_prop_uint(c, x, "iothread", &d->iothread);
+                (void) xml_prop_uint(c, x, "queues", &d->queues);
+                (void) xml_prop(c, x, "error_policy", &d->error_policy);
+                (void) xml_prop(c, x, "rerror_policy", &d->rerror_policy);
+                xmlNode *mc = xml_child(c, x, "metadata_cache");
+                if (mc) {
+                        xmlNode *ms = xml_child(c, mc, "max_size");
+                        uint64_t kib = 0;
+                        if (ms) {
+                                (void) xml_text(c, ms, &v);
+                                (void) xml_scaled_kib(c, ms, v, "unit", "bytes", &kib);
+                                d->metadata_cache_max_size_kib = (unsigned) kib;
+                        }
+                }
+                if (d->iothread > 0 && d->iothread > c->def->iothreads)
+                        return xml_fail(c, x, "iothread %u does not exist (<iothreads> is %u)", d->iothread,
+                                        c->def->iothreads);
+        }
+        if (d->src.format && strspn(d->src.format, "abcdefghijklmnopqrstuvwxyz0123456789-_") != strlen(d->src.format))
+                return xml_fail(c, n, "invalid disk format '%s'", d->src.format);
+
+        d->readonly = !!xml_child(c, n, "readonly");
+        d->shareable = !!xml_child(c, n, "shareable");
+        x = xml_child(c, n, "transient");
+        if (x) {
+                VmTristate sb = VM_TRISTATE_ABSENT;
+                (void) xml_prop_yesno(c, x, "shareBacking", &sb);
+                if (sb == VM_TRISTATE_ON)
+                        return xml_fail(c, x, "shareBacking='yes' is not supported");
+                d->transient = true;
+        }
+        x = xml_child(c, n, "serial");
+        if (x)
+                (void) xml_text(c, x, &d->serial);
+        if (d->serial && strspn(d->serial, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_ .+")
+                         != strlen(d->serial))
+                return xml_fail(c, x, "invalid serial '%s'", d->serial);
+        x = xml_child(c, n, "wwn");
+        if (x)
+                (void) xml_text(c, x, &d->wwn);
+        if (d->wwn && (strlen(d->wwn) != 16 || strspn(d->wwn, "0123456789abcdefABCDEF") != 16))
+                return xml_fail(c, x, "invalid WWN '%s' (16 hex digits)", d->wwn);
+        x = xml_child(c, n, "vendor");
+        if (x)
+                (void) xml_text(c, x, &d->vendor);
+        x = xml_child(c, n, "product");
+        if (x)
+                (void) xml_text(c, x, &d->product);
+        x = xml_child(c, n, "geometry");
+        if (x) {
+                (void) xml_prop_uint(c, x, "cyls", &d->cyls);
+                (void) xml_prop_uint(c, x, "heads", &d->heads);
+                (void) xml_prop_uint(c, x, "secs", &d->secs);
+                (void) xml_prop_choice(c, x, "trans", trans, &d->trans);
+        }
+        x = xml_child(c, n, "blockio");
+        if (x) {
+                (void) xml_prop_uint(c, x, "logical_block_size", &d->logical_block_size);
+                (void) xml_prop_uint(c, x, "physical_block_size", &d->physical_block_size);
+        }
+        x = xml_child(c, n, "iotune");
+        if (x)
+                (void) parse_iotune(c, x, &d->iotune);
+        (void) domxml_parse_boot_order(c, n, &d->boot_order);
+        (void) domxml_parse_alias(c, n, &d->alias);
+        (void) domxml_parse_address(c, n, &d->addr);
+
+        if (!d->src.path && d->device == VM_DISK_DEVICE_DISK)
+                return xml_fail(c, n, "a disk needs a <source>");
+        if (d->transient && (d->readonly || d->shareable))
+                return xml_fail(c, n, "a transient disk cannot be readonly or shareable");
+        if (d->addr.type == VM_ADDRESS_PCI && d->bus != VM_DISK_BUS_VIRTIO)
+                return xml_fail(c, n, "a PCI address is only valid for virtio disks");
+        if (d->addr.type == VM_ADDRESS_DRIVE && d->bus == VM_DISK_BUS_VIRTIO)
+                return xml_fail(c, n, "a drive address is not valid for virtio disks");
+        return xml_status(c);
+}
+
+static int parse_controller(XmlCtx *c, xmlNode *n) {
+        VmController *k = VM_DEVICE_NEW(c->def, controllers);
+        int type;
+        xmlNode *x;
+
+        if (!k)
+                return xml_oom(c);
+        k->ports = k->vectors = -1;
+        k->chassis_nr = k->chassis = k->port = k->bus_nr = k->target_index = k->numa_node = -1;
+        if (xml_prop_enum(c, n, "type", (int (*)(const char *)) vm_controller_type_from_string, &type) <= 0)
+                return xml_fail(c, n, "missing or invalid attribute 'type'");
+        k->type = type;
+        (void) xml_prop_uint(c, n, "index", &k->index);
+        (void) xml_prop(c, n, "model", &k->model);
+        (void) xml_prop_int(c, n, "ports", &k->ports);
+        (void) xml_prop_int(c, n, "vectors", &k->vectors);
+        (void) xml_prop_uint(c, n, "maxGrantFrames", &(unsigned) { 0 });
+        if (k->type == VM_CONTROLLER_VIRTIO_SERIAL)
+                (void) xml_prop_uint(c, n, "max_ports", &k->max_ports);
+        x = xml_child(c, n, "model");
+        if (x)
+                (void) xml_prop(c, x, "name", &k->model_name);
+        x = xml_child(c, n, "target");
+        if (x) {
+                xmlNode *node;
+                (void) xml_prop_int(c, x, "chassisNr", &k->chassis_nr);
+                (void) xml_prop_int(c, x, "chassis", &k->chassis);
+                (void) xml_prop_int(c, x, "port", &k->port);
+                (void) xml_prop_int(c, x, "busNr", &k->bus_nr);
+                (void) xml_prop_int(c, x, "index", &k->target_index);
+                VmTristate hp = VM_TRISTATE_ABSENT;
+                (void) xml_prop_onoff(c, x, "hotplug", &hp);
+                k->hotplug_off = hp == VM_TRISTATE_OFF;
+                node = xml_child(c, x, "node");
+                if (node) {
+                        char *v = NULL;
+                        (void) xml_text(c, node, &v);
+                        if (!v || sscanf(v, "%d", &k->numa_node) != 1 || k->numa_node < 0)
+                                return xml_fail(c, node, "invalid NUMA node '%s'", strempty(v));
+                }
+        }
+        x = xml_child(c, n, "driver");
+        if (x) {
+                VmTristate t = VM_TRISTATE_ABSENT;
+                unsigned u;
+                (void) xml_prop_uint(c, x, "queues", &k->queues);
+                (void) xml_prop_uint(c, x, "iothread", &k->iothread);
+                if (xml_prop_uint(c, x, "cmd_per_lun", &u) > 0 || xml_prop_uint(c, x, "max_sectors", &u) > 0 ||
+                    xml_prop_onoff(c, x, "ioeventfd", &t) > 0) {
+                        /* accepted and honoured by the virtio-scsi builder */
+                }
+                if (k->iothread > c->def->iothreads)
+                        return xml_fail(c, x, "iothread %u does not exist", k->iothread);
+        }
+        x = xml_child(c, n, "master");
+        if (x) {
+                k->has_master = true;
+                (void) xml_prop_uint(c, x, "startport", &k->master_startport);
+        }
+        (void) domxml_parse_alias(c, n, &k->alias);
+        (void) domxml_parse_address(c, n, &k->addr);
+        return xml_status(c);
+}
+
+static int parse_interface(XmlCtx *c, xmlNode *n) {
+        static const char * const types[] = { "user", "network", "bridge", "ethernet", "server", "client",
+                                               "mcast", "udp", NULL };
+        VmNet *net = VM_DEVICE_NEW(c->def, nets);
+        xmlNode *x;
+
+        if (!net)
+                return xml_oom(c);
+        if (xml_prop_choice(c, n, "type", types, &net->type) == 0)
+                return xml_fail(c, n, "missing attribute 'type'");
+        (void) xml_prop_yesno(c, n, "trustGuestRxFilters", &(VmTristate) { 0 });
+        x = xml_child(c, n, "mac");
+        if (x) {
+                unsigned b[6];
+                char tail;
+                (void) xml_prop(c, x, "address", &net->mac);
+                if (!net->mac || sscanf(net->mac, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4],
+                                        &b[5], &tail) != 6 || strlen(net->mac) != 17)
+                        return xml_fail(c, x, "invalid MAC address '%s'", strempty(net->mac));
+                if (b[0] & 1)
+                        return xml_fail(c, x, "MAC address '%s' is a multicast address", net->mac);
+        }
+        x = xml_child(c, n, "model");
+        if (x) {
+                (void) xml_prop(c, x, "type", &net->model);
+                if (!net->model || strspn(net->model, "abcdefghijklmnopqrstuvwxyz0123456789-_") != strlen(net->model))
+                        return xml_fail(c, x, "invalid NIC model '%s'", strempty(net->model));
+        }
+        x = xml_child(c, n, "source");
+        if (x) {
+                (void) xml_prop(c, x, "network", &net->source_network);
+                (void) xml_prop(c, x, "portgroup", &(char *) { NULL });
+                (void) xml_prop(c, x, "portid", &(char *) { NULL });
+                (void) xml_prop(c, x, "bridge", &net->source_bridge);
+                (void) xml_prop(c, x, "dev", &net->source_dev);
+                (void) xml_prop(c, x, "mode", &net->source_mode);
+                (void) xml_prop(c, x, "address", &net->source_address);
+                (void) xml_prop_uint(c, x, "port", &net->source_port);
+                xmlNode *l = xml_child(c, x, "local");
+                if (l) {
+                        (void) xml_prop(c, l, "address", &net->source_local_address);
+                        (void) xml_prop_uint(c, l, "port", &net->source_local_port);
+                }
+        }
+        x = xml_child(c, n, "target");
+        if (x)
+                (void) xml_prop(c, x, "dev", &net->target_dev);
+        x = xml_child(c, n, "script");
+        if (x)
+                (void) xml_prop(c, x, "path", &net->script);
+        x = xml_child(c, n, "mtu");
+        if (x)
+                (void) xml_prop_uint(c, x, "size", &net->mtu);
+        x = xml_child(c, n, "link");
+        if (x)
+                (void) xml_prop_choice(c, x, "state", (const char * const[]) { "up", "down", NULL }, &net->link_state);
+        x = xml_child(c, n, "driver");
+        if (x) {
+                (void) xml_prop_choice(c, x, "name", (const char * const[]) { "qemu", "vhost", NULL }, &net->driver_name);
+                (void) xml_prop_uint(c, x, "queues", &net->queues);
+        }
+        x = xml_child(c, n, "rom");
+        if (x) {
+                (void) xml_prop_onoff(c, x, "bar", &net->rom_bar);
+                (void) xml_prop_yesno(c, x, "enabled", &net->rom_enabled);
+                (void) xml_prop(c, x, "file", &net->rom_file);
+        }
+        x = xml_child(c, n, "virtualport");
+        if (x)
+                /* Open vSwitch / 802.1Qbh port profiles are the network's business, not QEMU's */
+                return xml_fail(c, x, "<virtualport> is not supported");
+        x = xml_child(c, n, "vlan");
+        if (x)
+                return xml_fail(c, x, "<vlan> tagging is not supported");
+        (void) domxml_parse_boot_order(c, n, &net->boot_order);
+        (void) domxml_parse_alias(c, n, &net->alias);
+        (void) domxml_parse_address(c, n, &net->addr);
+        if (streq(net->type, "network") && !net->source_network)
+                return xml_fail(c, n, "type='network' needs <source network=...>");
+        if (streq(net->type, "bridge") && !net->source_bridge)
+                return xml_fail(c, n, "type='bridge' needs <source bridge=...>");
+        if ((streq(net->type, "udp") || streq(net->type, "server") || streq(net->type, "client") ||
+             streq(net->type, "mcast")) && (!net->source_address && !streq(net->type, "server")))
+                return xml_fail(c, n, "type='%s' needs <source address=... port=...>", net->type);
+        return xml_status(c);
+}
+
+static int parse_input(XmlCtx *c, xmlNode *n) {
+        static const char * const types[] = { "mouse", "keyboard", "tablet", "passthrough", "evdev", NULL };
+        static const char * const buses[] = { "ps2", "usb", "virtio", "xen", NULL };
+        VmInput *in = VM_DEVICE_NEW(c->def, inputs);
+
+        if (!in)
+                return xml_oom(c);
+        if (xml_prop_choice(c, n, "type", types, &in->type) == 0)
+                return xml_fail(c, n, "missing attribute 'type'");
+        (void) xml_prop_choice(c, n, "bus", buses, &in->bus);
+        if (!in->bus)
+                in->bus = (char *) (streq(in->type, "tablet") ? "usb" : "ps2");
+        if (streq(in->type, "passthrough") || streq(in->type, "evdev"))
+                return xml_fail(c, n, "host input passthrough is not supported");
+        if (streq(in->bus, "xen"))
+                return xml_fail(c, n, "bus='xen' is not supported");
+        if (streq(in->bus, "ps2") && streq(in->type, "tablet"))
+                return xml_fail(c, n, "a tablet cannot be on the ps2 bus");
+        (void) domxml_parse_alias(c, n, &in->alias);
+        (void) domxml_parse_address(c, n, &in->addr);
+        return xml_status(c);
+}
+
+static int parse_graphics(XmlCtx *c, xmlNode *n) {
+        static const char * const types[] = { "vnc", "spice", "sdl", "egl-headless", "dbus", NULL };
+        VmGraphics *g = VM_DEVICE_NEW(c->def, graphics);
+        VmTristate autoport = VM_TRISTATE_ABSENT;
+        char *listen = NULL;
+        xmlNode *x;
+
+        if (!g)
+                return xml_oom(c);
+        g->port = g->tls_port = g->websocket = -1;
+        if (xml_prop_choice(c, n, "type", types, &g->type) == 0)
+                return xml_fail(c, n, "missing attribute 'type'");
+        if (!streq(g->type, "vnc") && !streq(g->type, "spice"))
+                return xml_fail(c, n, "graphics type '%s' is not supported on a headless host service", g->type);
+        (void) xml_prop_int(c, n, "port", &g->port);
+        (void) xml_prop_int(c, n, "tlsPort", &g->tls_port);
+        (void) xml_prop_int(c, n, "websocket", &g->websocket);
+        (void) xml_prop_yesno(c, n, "autoport", &autoport);
+        g->autoport = autoport == VM_TRISTATE_ON || (autoport == VM_TRISTATE_ABSENT && g->port == -1);
+        (void) xml_prop(c, n, "listen", &listen);
+        (void) xml_prop(c, n, "passwd", &g->passwd);
+        (void) xml_prop(c, n, "passwdValidTo", &(char *) { NULL });
+        (void) xml_prop(c, n, "connected", &(char *) { NULL });
+        (void) xml_prop(c, n, "keymap", &g->keymap);
+        (void) xml_prop(c, n, "sharePolicy", &g->share_policy);
+        (void) xml_prop(c, n, "defaultMode", &g->default_mode);
+        if (g->keymap && strspn(g->keymap, "abcdefghijklmnopqrstuvwxyz-_") != strlen(g->keymap))
+                return xml_fail(c, n, "invalid keymap '%s'", g->keymap);
+        XML_FOREACH_ELEMENT(l, n) {
+                if (!xml_is(l, "listen"))
+                        continue;
+                if (g->listen_type)
+                        return xml_fail(c, l, "only one <listen> per graphics device is supported");
+                xml_mark(l);
+                if (xml_prop_choice(c, l, "type", (const char * const[]) { "address", "socket", "none", "network",
+                                                                           NULL }, &g->listen_type) == 0)
+                        return xml_fail(c, l, "missing attribute 'type'");
+                if (streq(g->listen_type, "network"))
+                        return xml_fail(c, l, "listen type 'network' needs a libvirt network");
+                (void) xml_prop(c, l, "address", &g->listen_address);
+                (void) xml_prop(c, l, "socket", &g->listen_socket);
+        }
+        if (listen) {
+                if (g->listen_address && !streq(g->listen_address, listen))
+                        return xml_fail(c, n, "listen='%s' disagrees with <listen address='%s'>", listen,
+                                        g->listen_address);
+                g->listen_address = listen;
+                if (!g->listen_type)
+                        g->listen_type = (char *) "address";
+        }
+        x = xml_child(c, n, "image");
+        if (x)
+                (void) xml_prop(c, x, "compression", &g->image_compression);
+        return xml_status(c);
+}
+
+static int parse_video(XmlCtx *c, xmlNode *n) {
+        static const char * const models[] = { "vga", "cirrus", "qxl", "virtio", "bochs", "ramfb", "none", NULL };
+        VmVideo *v = VM_DEVICE_NEW(c->def, videos);
+        xmlNode *m;
+
+        if (!v)
+                return xml_oom(c);
+        m = xml_child(c, n, "model");
+        if (!m)
+                return xml_fail(c, n, "missing <model>");
+        if (xml_prop_choice(c, m, "type", models, &v->model) == 0)
+                return xml_fail(c, m, "missing attribute 'type'");
+        (void) xml_prop_uint(c, m, "vram", &v->vram_kib);
+        (void) xml_prop_uint(c, m, "ram", &v->ram_kib);
+        (void) xml_prop_uint(c, m, "vgamem", &v->vgamem_kib);
+        (void) xml_prop_uint(c, m, "vram64", &v->vram64_kib);
+        (void) xml_prop_uint(c, m, "heads", &v->heads);
+        (void) xml_prop_yesno(c, m, "primary", &v->primary);
+        if (xml_child(c, m, "acceleration"))
+                return xml_fail(c, m, "3D acceleration is not supported");
+        if (xml_child(c, n, "driver"))
+                return xml_fail(c, n, "video <driver> options are not supported");
+        (void) domxml_parse_alias(c, n, &v->alias);
+        (void) domxml_parse_address(c, n, &v->addr);
+        return xml_status(c);
+}
+
+static int parse_sound(XmlCtx *c, xmlNode *n) {
+        static const char * const models[] = { "ich6", "ich7", "ich9", "ac97", "es1370", "sb16", "usb", NULL };
+        VmSound *s = VM_DEVICE_NEW(c->def, sounds);
+        xmlNode *a;
+
+        if (!s)
+                return xml_oom(c);
+        if (xml_prop_choice(c, n, "model", models, &s->model) == 0)
+                return xml_fail(c, n, "missing or unsupported attribute 'model'");
+        XML_FOREACH_ELEMENT(k, n) {
+                char **cd;
+                if (!xml_is(k, "codec"))
+                        continue;
+                xml_mark(k);
+                unsigned cnt = 0;
+                while (s->codecs && s->codecs[cnt])
+                        cnt++;
+                cd = VM_ARRAY_NEW(c->def, s->codecs, cnt);
+                if (!cd || !VM_ARRAY_NEW(c->def, s->codecs, cnt))
+                        return xml_oom(c);
+                (void) xml_prop_choice(c, k, "type", (const char * const[]) { "duplex", "micro", "output", NULL }, cd);
+        }
+        a = xml_child(c, n, "audio");
+        if (a)
+                (void) xml_prop(c, a, "id", &s->audio_id);
+        (void) domxml_parse_alias(c, n, &s->alias);
+        (void) domxml_parse_address(c, n, &s->addr);
+        return xml_status(c);
+}
+
+static int parse_audio(XmlCtx *c, xmlNode *n) {
+        static const char * const types[] = { "none", "file", "spice", NULL };
+        VmAudio *a = VM_DEVICE_NEW(c->def, audios);
+
+        if (!a)
+                return xml_oom(c);
+        if (xml_prop_uint(c, n, "id", &a->id) <= 0 || a->id == 0)
+                return xml_fail(c, n, "attribute 'id' must be a positive number");
+        if (xml_prop_choice(c, n, "type", types, &a->type) == 0)
+                return xml_fail(c, n, "missing or unsupported attribute 'type'");
+        (void) xml_prop(c, n, "path", &a->path);
+        (void) xml_prop_uint(c, n, "timerPeriod", &a->timer_period);
+        XML_FOREACH_ELEMENT(io, n)
+                if (xml_is(io, "input") || xml_is(io, "output"))
+                        return xml_fail(c, io, "audio stream tuning is not supported");
+        return xml_status(c);
+}
+
+static int parse_watchdog(XmlCtx *c, xmlNode *n) {
+        static const char * const models[] = { "i6300esb", "ib700", "itco", NULL };
+        static const char * const actions[] = { "reset", "shutdown", "poweroff", "pause", "none", "dump",
+                                                "inject-nmi", NULL };
+        VmWatchdog *w = VM_DEVICE_NEW(c->def, watchdogs);
+
+        if (!w)
+                return xml_oom(c);
+        if (xml_prop_choice(c, n, "model", models, &w->model) == 0)
+                return xml_fail(c, n, "missing or unsupported attribute 'model'");
+        w->action = (char *) "reset";
+        (void) xml_prop_choice(c, n, "action", actions, &w->action);
+        (void) domxml_parse_address(c, n, &w->addr);
+        return xml_status(c);
+}
+
+static int parse_rng(XmlCtx *c, xmlNode *n) {
+        static const char * const models[] = { "virtio", NULL };
+        VmRng *g = VM_DEVICE_NEW(c->def, rngs);
+        xmlNode *b, *x;
+
+        if (!g)
+                return xml_oom(c);
+        if (xml_prop_choice(c, n, "model", models, &g->model) == 0)
+                return xml_fail(c, n, "missing or unsupported attribute 'model'");
+        b = xml_child(c, n, "backend");
+        if (!b)
+                return xml_fail(c, n, "missing <backend>");
+        if (xml_prop_choice(c, b, "model", (const char * const[]) { "random", "egd", "builtin", NULL },
+                            &g->backend_model) == 0)
+                return xml_fail(c, b, "missing attribute 'model'");
+        if (streq(g->backend_model, "random")) {
+                (void) xml_text(c, b, &g->backend_path);
+                if (!g->backend_path)
+                        g->backend_path = (char *) "/dev/urandom";
+                if (!streq(g->backend_path, "/dev/urandom") && !streq(g->backend_path, "/dev/random") &&
+                    !streq(g->backend_path, "/dev/hwrng"))
+                        return xml_fail(c, b, "RNG source '%s' is not allowed (/dev/urandom, /dev/random, /dev/hwrng)",
+                                        g->backend_path);
+        } else if (streq(g->backend_model, "egd")) {
+                char *type = NULL;
+                if (xml_prop(c, b, "type", &type) == 0)
+                        return xml_fail(c, b, "missing attribute 'type'");
+                (void) domxml_parse_char_source(c, b, type, &g->egd);
+        }
+        x = xml_child(c, n, "rate");
+        if (x) {
+                if (xml_prop_uint(c, x, "bytes", &g->rate_bytes) <= 0 || g->rate_bytes == 0)
+                        return xml_fail(c, x, "attribute 'bytes' must be a positive number");
+                (void) xml_prop_uint(c, x, "period", &g->rate_period);
+        }
+        if (xml_child(c, n, "driver"))
+                return xml_fail(c, n, "virtio <driver> options are not supported");
+        (void) domxml_parse_alias(c, n, &g->alias);
+        (void) domxml_parse_address(c, n, &g->addr);
+        return xml_status(c);
+}
+
+static int parse_memballoon(XmlCtx *c, xmlNode *n) {
+        VmMemballoon *m = &c->def->memballoon;
+        xmlNode *x;
+
+        if (m->present)
+                return xml_fail(c, n, "only one <memballoon> is allowed");
+        m->present = true;
+        if (xml_prop_choice(c, n, "model", (const char * const[]) { "virtio", "none", NULL }, &m->model) == 0)
+                return xml_fail(c, n, "missing attribute 'model'");
+        (void) xml_prop_onoff(c, n, "autodeflate", &m->autodeflate);
+        (void) xml_prop_onoff(c, n, "freePageReporting", &m->free_page_reporting);
+        x = xml_child(c, n, "stats");
+        if (x)
+                (void) xml_prop_uint(c, x, "period", &m->stats_period);
+        if (xml_child(c, n, "driver"))
+                return xml_fail(c, n, "virtio <driver> options are not supported");
+        (void) domxml_parse_address(c, n, &m->addr);
+        return xml_status(c);
+}
+
+static int parse_tpm(XmlCtx *c, xmlNode *n) {
+        VmTpm *t = VM_DEVICE_NEW(c->def, tpms);
+        xmlNode *b, *s;
+
+        if (!t)
+                return xml_oom(c);
+        t->model = (char *) "tpm-tis";
+        (void) xml_prop_choice(c, n, "model", (const char * const[]) { "tpm-tis", "tpm-crb", NULL }, &t->model);
+        b = xml_child(c, n, "backend");
+        if (!b)
+                return xml_fail(c, n, "missing <backend>");
+        if (xml_prop_choice(c, b, "type", (const char * const[]) { "passthrough", "emulator", "external", NULL },
+                            &t->backend_type) == 0)
+                return xml_fail(c, b, "missing attribute 'type'");
+        if (!streq(t->backend_type, "external"))
+                return xml_fail(c, b, "TPM backend '%s' is not supported yet (use 'external' with swtpm)",
+                                t->backend_type);
+        s = xml_child(c, b, "source");
+        if (!s)
+                return xml_fail(c, b, "missing <source>");
+        {
+                char *type = NULL, *mode = NULL;
+                (void) xml_prop(c, s, "type", &type);
+                (void) xml_prop(c, s, "mode", &mode);
+                if (!type || !streq(type, "unix") || (mode && !streq(mode, "connect")))
+                        return xml_fail(c, s, "an external TPM needs type='unix' mode='connect'");
+                (void) xml_prop(c, s, "path", &t->backend_path);
+                if (!t->backend_path || t->backend_path[0] != '/')
+                        return xml_fail(c, s, "missing absolute 'path'");
+        }
+        return xml_status(c);
+}
+
+static int parse_panic(XmlCtx *c, xmlNode *n) {
+        VmPanic *p = VM_DEVICE_NEW(c->def, panics);
+
+        if (!p)
+                return xml_oom(c);
+        (void) xml_prop_choice(c, n, "model", (const char * const[]) { "isa", "hyperv", NULL }, &p->model);
+        (void) domxml_parse_address(c, n, &p->addr);
+        return xml_status(c);
+}
+
+static int parse_iommu(XmlCtx *c, xmlNode *n) {
+        VmIommu *m = &c->def->iommu;
+        xmlNode *d;
+
+        if (m->present)
+                return xml_fail(c, n, "only one <iommu> is allowed");
+        m->present = true;
+        if (xml_prop_choice(c, n, "model", (const char * const[]) { "intel", "virtio", NULL }, &m->model) == 0)
+                return xml_fail(c, n, "missing or unsupported attribute 'model'");
+        d = xml_child(c, n, "driver");
+        if (d) {
+                (void) xml_prop_onoff(c, d, "intremap", &m->intremap);
+                (void) xml_prop_onoff(c, d, "caching_mode", &m->caching_mode);
+                (void) xml_prop_onoff(c, d, "eim", &m->eim);
+                (void) xml_prop_onoff(c, d, "iotlb", &m->iotlb);
+                (void) xml_prop_uint(c, d, "aw_bits", &m->aw_bits);
+        }
+        (void) domxml_parse_address(c, n, &m->addr);
+        return xml_status(c);
+}
+
+static int parse_redirdev(XmlCtx *c, xmlNode *n) {
+        VmRedirdev *r = VM_DEVICE_NEW(c->def, redirdevs);
+        char *type = NULL;
+
+        if (!r)
+                return xml_oom(c);
+        if (xml_prop_choice(c, n, "bus", (const char * const[]) { "usb", NULL }, &r->bus) == 0)
+                return xml_fail(c, n, "missing attribute 'bus'");
+        if (xml_prop(c, n, "type", &type) == 0)
+                return xml_fail(c, n, "missing attribute 'type'");
+        (void) domxml_parse_char_source(c, n, type, &r->src);
+        (void) domxml_parse_address(c, n, &r->addr);
+        return xml_status(c);
+}
+
+static int parse_smartcard(XmlCtx *c, xmlNode *n) {
+        VmSmartcard *s = VM_DEVICE_NEW(c->def, smartcards);
+        char *type = NULL;
+
+        if (!s)
+                return xml_oom(c);
+        if (xml_prop_choice(c, n, "mode", (const char * const[]) { "host", "host-certificates", "passthrough",
+                                                                   NULL }, &s->mode) == 0)
+                return xml_fail(c, n, "missing attribute 'mode'");
+        if (!streq(s->mode, "passthrough"))
+                return xml_fail(c, n, "smartcard mode '%s' needs host NSS access, which is not supported", s->mode);
+        if (xml_prop(c, n, "type", &type) == 0)
+                return xml_fail(c, n, "missing attribute 'type'");
+        (void) domxml_parse_char_source(c, n, type, &s->src);
+        (void) domxml_parse_address(c, n, &s->addr);
+        return xml_status(c);
+}
+
+
+int domxml_parse_devices(XmlCtx *c, xmlNode *devices) {
+        static const struct {
+                const char *name;
+                int (*parse)(XmlCtx *c, xmlNode *n);
+        } table[] = {
+                { "disk", parse_disk },
+                { "controller", parse_controller },
+                { "interface", parse_interface },
+                { "input", parse_input },
+                { "graphics", parse_graphics },
+                { "video", parse_video },
+                { "sound", parse_sound },
+                { "audio", parse_audio },
+                { "watchdog", parse_watchdog },
+                { "rng", parse_rng },
+                { "memballoon", parse_memballoon },
+                { "tpm", parse_tpm },
+                { "panic", parse_panic },
+                { "iommu", parse_iommu },
+                { "redirdev", parse_redirdev },
+                { "smartcard", parse_smartcard },
+        };
+        static const char * const chars[_VM_CHAR_KIND_MAX] = {
+                [VM_CHAR_SERIAL] = "serial",
+                [VM_CHAR_PARALLEL] = "parallel",
+                [VM_CHAR_CONSOLE] = "console",
+                [VM_CHAR_CHANNEL] = "channel",
+        };
+        int r;
+
+        XML_FOREACH_ELEMENT(n, devices) {
+                if (xml_is(n, "emulator")) {
+                        xml_mark(n);
+                        if (c->def->emulator)
+                                return xml_fail(c, n, "element may appear only once");
+                        (void) xml_text(c, n, &c->def->emulator);
+                        if (!c->def->emulator || c->def->emulator[0] != '/')
+                                return xml_fail(c, n, "the emulator must be an absolute path");
+                        continue;
+                }
+                for (size_t i = 0; i < ELEMENTSOF(table); i++)
+                        if (xml_is(n, table[i].name)) {
+                                xml_mark(n);
+                                r = table[i].parse(c, n);
+                                if (r < 0)
+                                        return r;
+                                r = xml_check_unconsumed(c, n);
+                                if (r < 0)
+                                        return r;
+                        }
+                for (size_t k = 0; k < _VM_CHAR_KIND_MAX; k++)
+                        if (xml_is(n, chars[k])) {
+                                xml_mark(n);
+                                r = domxml_parse_chardev(c, n, (VmCharKind) k);
+                                if (r < 0)
+                                        return r;
+                                r = xml_check_unconsumed(c, n);
+                                if (r < 0)
+                                        return r;
+                        }
+        }
+        xml_mark(devices);
+        return xml_status(c);
+}

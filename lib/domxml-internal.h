@@ -1,0 +1,13 @@
+/* Shared between the domxml*.c parser files; not a public interface. */
+#pragma once
+
+#include "xml-util.h"
+
+int domxml_parse_devices(XmlCtx *c, xmlNode *devices);
+int domxml_parse_address(XmlCtx *c, xmlNode *parent, VmAddress *ret);
+int domxml_parse_char_source(XmlCtx *c, xmlNode *parent, const char *type, VmCharSource *src);
+int domxml_parse_boot_order(XmlCtx *c, xmlNode *parent, unsigned *ret);
+int domxml_parse_alias(XmlCtx *c, xmlNode *parent, char **ret);
+/* <driver iommu= ats= packed= page_per_vq=>: virtio options vmunit cannot honour are refused. */
+int domxml_parse_cpu(XmlCtx *c, xmlNode *n, VmCpu *cpu);
+int domxml_parse_chardev(XmlCtx *c, xmlNode *n, VmCharKind kind);

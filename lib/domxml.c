@@ -1,0 +1,753 @@
+/*
+ * Domain XML -> VmDef: the document, the <domain> element and everything outside <devices>
+ * (memory, vcpus, cpu, os, features, clock, lifecycle, tuning, seclabel, sysinfo,
+ * qemu:commandline). Devices are in domxml-devices.c and domxml-chardev.c.
+ */
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include <libxml/parser.h>
+
+#include "domxml-internal.h"
+#include "domxml.h"
+#include "strv.h"
+
+DEFINE_CLEANUP_FUNC(xmlDocPtr, xmlFreeDoc);
+DEFINE_CLEANUP_FUNC(xmlParserCtxtPtr, xmlFreeParserCtxt);
+
+static int parse_uuid(XmlCtx *c, xmlNode *n, char **ret) {
+        char *s = NULL, out[37];
+        size_t k = 0;
+
+        (void) xml_text(c, n, &s);
+        if (!s)
+                return xml_fail(c, n, "empty UUID");
+        /* libvirt accepts hex digits with optional dashes/spaces between them; we print canonically */
+        for (const char *p = s; *p; p++) {
+                if (*p == '-' || *p == ' ')
+                        continue;
+                if (!strchr("0123456789abcdefABCDEF", *p) || k >= 32)
+                        return xml_fail(c, n, "malformed UUID '%s'", s);
+                k++;
+        }
+        if (k != 32)
+                return xml_fail(c, n, "malformed UUID '%s'", s);
+        k = 0;
+        for (const char *p = s; *p; p++) {
+                if (*p == '-' || *p == ' ')
+                        continue;
+                if (k == 8 || k == 13 || k == 18 || k == 23)
+                        out[k++] = '-';
+                out[k++] = (char) (*p >= 'A' && *p <= 'F' ? *p - 'A' + 'a' : *p);
+        }
+        out[36] = 0;
+        *ret = vm_def_strdup(c->def, out);
+        return *ret ? 0 : xml_oom(c);
+}
+
+static int parse_memory(XmlCtx *c, xmlNode *n, uint64_t *ret) {
+        char *v = NULL;
+
+        (void) xml_text(c, n, &v);
+        return xml_scaled_kib(c, n, v, "unit", "KiB", ret);
+}
+
+static int parse_vcpu(XmlCtx *c, xmlNode *n) {
+        static const char * const placements[] = { "static", "auto", NULL };
+        VmDef *def = c->def;
+        char *v = NULL;
+        uint64_t u;
+
+        (void) xml_prop_choice(c, n, "placement", placements, &def->vcpu_placement);
+        (void) xml_prop(c, n, "cpuset", &def->vcpu_cpuset);
+        (void) xml_prop_uint(c, n, "current", &def->vcpus_current);
+        (void) xml_text(c, n, &v);
+        if (!v || sscanf(v, "%" SCNu64, &u) != 1 || u == 0 || u > 4096)
+                return xml_fail(c, n, "invalid vCPU count '%s'", strempty(v));
+        def->vcpus = (unsigned) u;
+        if (def->vcpus_current > def->vcpus)
+                return xml_fail(c, n, "current vCPUs %u exceed maximum %u", def->vcpus_current, def->vcpus);
+        if (def->vcpu_placement && streq(def->vcpu_placement, "auto"))
+                return xml_fail(c, n, "placement='auto' needs numad, which vmunit does not use");
+        return xml_status(c);
+}
+
+static int parse_os(XmlCtx *c, xmlNode *os) {
+        static const char * const firmwares[] = { "efi", "bios", NULL };
+        static const char * const loader_types[] = { "rom", "pflash", NULL };
+        static const char * const smbios_modes[] = { "emulate", "host", "sysinfo", NULL };
+        VmOs *o = &c->def->os;
+        xmlNode *n;
+
+        (void) xml_prop_choice(c, os, "firmware", firmwares, &o->firmware);
+        n = xml_child(c, os, "type");
+        if (!n)
+                return xml_fail(c, os, "missing <type>");
+        (void) xml_prop(c, n, "arch", &o->arch);
+        (void) xml_prop(c, n, "machine", &o->machine);
+        (void) xml_text(c, n, &o->type);
+        if (!o->type || !streq(o->type, "hvm"))
+                return xml_fail(c, n, "unsupported OS type '%s' (only 'hvm')", strempty(o->type));
+
+        XML_FOREACH_ELEMENT(b, os) {
+                int dev;
+
+                if (!xml_is(b, "boot"))
+                        continue;
+                xml_mark(b);
+                if (xml_prop_enum(c, b, "dev", (int (*)(const char *)) vm_boot_dev_from_string, &dev) <= 0) {
+                        (void) xml_fail(c, b, "missing or invalid attribute 'dev'");
+                        break;
+                }
+                if (o->n_boot >= _VM_BOOT_DEV_MAX)
+                        return xml_fail(c, b, "too many <boot> elements");
+                o->boot[o->n_boot++] = dev;
+        }
+
+        n = xml_child(c, os, "bootmenu");
+        if (n) {
+                (void) xml_prop_yesno(c, n, "enable", &o->bootmenu);
+                (void) xml_prop_int(c, n, "timeout", &o->bootmenu_timeout);
+                if (o->bootmenu_timeout > 65535)
+                        return xml_fail(c, n, "timeout must be 0..65535");
+        }
+        n = xml_child(c, os, "bios");
+        if (n) {
+                (void) xml_prop_int(c, n, "rebootTimeout", &o->reboot_timeout);
+                if (o->reboot_timeout < -1 || o->reboot_timeout > 65535)
+                        return xml_fail(c, n, "rebootTimeout must be -1..65535");
+        }
+        n = xml_child(c, os, "kernel");
+        if (n)
+                (void) xml_text(c, n, &o->kernel);
+        n = xml_child(c, os, "initrd");
+        if (n)
+                (void) xml_text(c, n, &o->initrd);
+        n = xml_child(c, os, "cmdline");
+        if (n)
+                (void) xml_text(c, n, &o->cmdline);
+        n = xml_child(c, os, "dtb");
+        if (n)
+                (void) xml_text(c, n, &o->dtb);
+        n = xml_child(c, os, "loader");
+        if (n) {
+                (void) xml_prop_choice(c, n, "type", loader_types, &o->loader_type);
+                (void) xml_prop_yesno(c, n, "readonly", &o->loader_readonly);
+                (void) xml_prop_yesno(c, n, "secure", &o->loader_secure);
+                (void) xml_prop_yesno(c, n, "stateless", &o->loader_stateless);
+                (void) xml_text(c, n, &o->loader);
+        }
+        n = xml_child(c, os, "nvram");
+        if (n) {
+                (void) xml_prop(c, n, "template", &o->nvram_template);
+                (void) xml_text(c, n, &o->nvram);
+        }
+        n = xml_child(c, os, "firmware");
+        if (n)
+                XML_FOREACH_ELEMENT(f, n) {
+                        if (!xml_is(f, "feature"))
+                                continue;
+                        xml_mark(f);
+                        char **nm = VM_ARRAY_NEW(c->def, o->firmware_feature_names, o->n_firmware_features);
+                        unsigned cnt = o->n_firmware_features - 1;
+                        bool *en = VM_ARRAY_NEW(c->def, o->firmware_feature_enabled, cnt);
+                        VmTristate t = VM_TRISTATE_ABSENT;
+                        if (!nm || !en)
+                                return xml_oom(c);
+                        (void) xml_prop(c, f, "name", nm);
+                        (void) xml_prop_yesno(c, f, "enabled", &t);
+                        *en = t == VM_TRISTATE_ON;
+                }
+        n = xml_child(c, os, "smbios");
+        if (n)
+                (void) xml_prop_choice(c, n, "mode", smbios_modes, &o->smbios_mode);
+        n = xml_child(c, os, "acpi");
+        if (n) {
+                xmlNode *t = xml_child(c, n, "table");
+                char *type = NULL;
+                if (!t)
+                        return xml_fail(c, n, "missing <table>");
+                (void) xml_prop(c, t, "type", &type);
+                if (!type || !streq(type, "slic"))
+                        return xml_fail(c, t, "unsupported ACPI table type '%s'", strempty(type));
+                (void) xml_text(c, t, &o->acpi_table);
+        }
+        return xml_status(c);
+}
+
+static int parse_state(XmlCtx *c, xmlNode *n, VmTristate *ret) {
+        if (xml_prop_onoff(c, n, "state", ret) == 0)
+                *ret = VM_TRISTATE_ON;
+        return xml_status(c);
+}
+
+static int parse_features(XmlCtx *c, xmlNode *f) {
+        static const char * const hyperv_modes[] = { "custom", "passthrough", NULL };
+        VmFeatures *ft = &c->def->features;
+
+        XML_FOREACH_ELEMENT(n, f) {
+                if (n->ns)
+                        continue;
+                if (xml_is(n, "acpi"))
+                        ft->acpi = true;
+                else if (xml_is(n, "apic")) {
+                        ft->apic = true;
+                        (void) xml_prop_onoff(c, n, "eoi", &(VmTristate) { 0 });
+                } else if (xml_is(n, "pae"))
+                        ft->pae = true;
+                else if (xml_is(n, "hap"))
+                        ft->hap = true;
+                else if (xml_is(n, "vmcoreinfo")) {
+                        VmTristate t = VM_TRISTATE_ON;
+                        (void) xml_prop_onoff(c, n, "state", &t);
+                        ft->vmcoreinfo = t == VM_TRISTATE_ON;
+                } else if (xml_is(n, "pmu"))
+                        (void) parse_state(c, n, &ft->pmu);
+                else if (xml_is(n, "vmport"))
+                        (void) parse_state(c, n, &ft->vmport);
+                else if (xml_is(n, "pvspinlock"))
+                        (void) parse_state(c, n, &ft->pvspinlock);
+                else if (xml_is(n, "smm")) {
+                        (void) parse_state(c, n, &ft->smm);
+                } else if (xml_is(n, "hyperv") || xml_is(n, "kvm")) {
+                        bool hv = xml_is(n, "hyperv");
+                        if (hv) {
+                                ft->hyperv_mode = (char *) "custom";
+                                (void) xml_prop_choice(c, n, "mode", hyperv_modes, &ft->hyperv_mode);
+                        }
+                        XML_FOREACH_ELEMENT(h, n) {
+                                VmHypervFeature *e = hv ? VM_ARRAY_NEW(c->def, ft->hyperv, ft->n_hyperv)
+                                                        : VM_ARRAY_NEW(c->def, ft->kvm, ft->n_kvm);
+                                if (!e)
+                                        return xml_oom(c);
+                                xml_mark(h);
+                                e->name = vm_def_strdup(c->def, (const char *) h->name);
+                                (void) parse_state(c, h, &e->state);
+                                if (hv && streq(e->name, "spinlocks"))
+                                        (void) xml_prop_uint(c, h, "retries", &e->value);
+                                else if (hv && streq(e->name, "vendor_id"))
+                                        (void) xml_prop(c, h, "value", &e->string);
+                                else if (hv && streq(e->name, "stimer")) {
+                                        xmlNode *d = xml_child(c, h, "direct");
+                                        if (d)
+                                                (void) xml_fail(c, d, "direct stimer is not supported");
+                                } else if (!hv && streq(e->name, "dirty-ring"))
+                                        (void) xml_prop_uint(c, h, "size", &e->value);
+                        }
+                } else
+                        continue;       /* left unconsumed: reported as unsupported */
+                xml_mark(n);
+        }
+        return xml_status(c);
+}
+
+static int parse_clock(XmlCtx *c, xmlNode *n) {
+        static const char * const offsets[] = { "utc", "localtime", "timezone", "variable", "absolute", NULL };
+        static const char * const bases[] = { "utc", "localtime", NULL };
+        static const char * const timers[] = { "platform", "pit", "rtc", "hpet", "tsc", "kvmclock",
+                                               "hypervclock", "armvtimer", NULL };
+        static const char * const policies[] = { "delay", "catchup", "merge", "discard", NULL };
+        static const char * const tracks[] = { "boot", "guest", "wall", "realtime", NULL };
+        VmClock *k = &c->def->clock;
+        char *adj = NULL;
+
+        (void) xml_prop_choice(c, n, "offset", offsets, &k->offset);
+        (void) xml_prop(c, n, "timezone", &k->timezone);
+        (void) xml_prop_choice(c, n, "basis", bases, &k->basis);
+        if (xml_prop(c, n, "adjustment", &adj) > 0) {
+                char *end;
+                errno = 0;
+                k->adjustment = strtoll(adj, &end, 10);
+                if (streq(adj, "reset"))
+                        k->adjustment = 0;
+                else if (errno || *end || !*adj)
+                        return xml_fail(c, n, "attribute 'adjustment': invalid number '%s'", adj);
+                k->adjustment_set = true;
+        }
+        if (xml_prop(c, n, "start", &adj) > 0) {
+                char *end;
+                errno = 0;
+                k->start = strtoll(adj, &end, 10);
+                if (errno || *end || !*adj)
+                        return xml_fail(c, n, "attribute 'start': invalid number '%s'", adj);
+        }
+        if (k->offset && streq(k->offset, "timezone") && !k->timezone)
+                return xml_fail(c, n, "offset='timezone' needs a 'timezone' attribute");
+        if (k->timezone && (strchr(k->timezone, '\n') || strchr(k->timezone, '=')))
+                return xml_fail(c, n, "invalid timezone '%s'", k->timezone);
+
+        XML_FOREACH_ELEMENT(t, n) {
+                VmTimer *tm;
+                if (!xml_is(t, "timer"))
+                        continue;
+                xml_mark(t);
+                tm = VM_ARRAY_NEW(c->def, k->timers, k->n_timers);
+                if (!tm)
+                        return xml_oom(c);
+                if (xml_prop_choice(c, t, "name", timers, &tm->name) == 0)
+                        return xml_fail(c, t, "missing attribute 'name'");
+                (void) xml_prop_yesno(c, t, "present", &tm->present);
+                (void) xml_prop_choice(c, t, "tickpolicy", policies, &tm->tickpolicy);
+                (void) xml_prop_choice(c, t, "track", tracks, &tm->track);
+                (void) xml_prop_u64(c, t, "frequency", &tm->frequency);
+                (void) xml_prop(c, t, "mode", &tm->mode);
+                if (xml_child(c, t, "catchup"))
+                        return xml_fail(c, t, "<catchup> tuning is not supported by QEMU");
+        }
+        return xml_status(c);
+}
+
+static int parse_lifecycle(XmlCtx *c, xmlNode *n, VmLifecycleAction *ret) {
+        char *v = NULL;
+        int a;
+
+        (void) xml_text(c, n, &v);
+        a = vm_lifecycle_action_from_string(v);
+        if (a < 0)
+                return xml_fail(c, n, "unsupported action '%s'", strempty(v));
+        if (a == VM_LIFECYCLE_RENAME_RESTART)
+                return xml_fail(c, n, "action 'rename-restart' is only valid for Xen");
+        *ret = a;
+        return 0;
+}
+
+static int parse_pm(XmlCtx *c, xmlNode *pm) {
+        xmlNode *n;
+
+        n = xml_child(c, pm, "suspend-to-mem");
+        if (n)
+                (void) xml_prop_yesno(c, n, "enabled", &c->def->pm_suspend_to_mem);
+        n = xml_child(c, pm, "suspend-to-disk");
+        if (n)
+                (void) xml_prop_yesno(c, n, "enabled", &c->def->pm_suspend_to_disk);
+        return xml_status(c);
+}
+
+static int parse_memory_backing(XmlCtx *c, xmlNode *mb) {
+        static const char * const sources[] = { "file", "anonymous", "memfd", NULL };
+        static const char * const accesses[] = { "shared", "private", NULL };
+        static const char * const allocs[] = { "immediate", "ondemand", NULL };
+        VmMemoryBacking *m = &c->def->mem;
+        xmlNode *n;
+
+        n = xml_child(c, mb, "hugepages");
+        if (n) {
+                m->hugepages = true;
+                XML_FOREACH_ELEMENT(p, n) {
+                        char *size = NULL, *nodeset = NULL;
+                        if (!xml_is(p, "page"))
+                                continue;
+                        xml_mark(p);
+                        (void) xml_prop(c, p, "size", &size);
+                        (void) xml_prop(c, p, "nodeset", &nodeset);
+                        if (nodeset)
+                                return xml_fail(c, p, "per-node hugepages are not supported");
+                        (void) xml_scaled_kib(c, p, size, "unit", "KiB", &m->hugepage_size_kib);
+                }
+        }
+        m->nosharepages = !!xml_child(c, mb, "nosharepages");
+        m->locked = !!xml_child(c, mb, "locked");
+        m->discard = !!xml_child(c, mb, "discard");
+        n = xml_child(c, mb, "source");
+        if (n)
+                (void) xml_prop_choice(c, n, "type", sources, &m->source_type);
+        n = xml_child(c, mb, "access");
+        if (n)
+                (void) xml_prop_choice(c, n, "mode", accesses, &m->access_mode);
+        n = xml_child(c, mb, "allocation");
+        if (n) {
+                (void) xml_prop_choice(c, n, "mode", allocs, &m->allocation_mode);
+                (void) xml_prop_uint(c, n, "threads", &m->allocation_threads);
+        }
+        return xml_status(c);
+}
+
+static int parse_memtune(XmlCtx *c, xmlNode *mt) {
+        static const struct { const char *name; size_t off; } limits[] = {
+                { "hard_limit", offsetof(VmTune, hard_limit_kib) },
+                { "soft_limit", offsetof(VmTune, soft_limit_kib) },
+                { "swap_hard_limit", offsetof(VmTune, swap_hard_limit_kib) },
+                { "min_guarantee", offsetof(VmTune, min_guarantee_kib) },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(limits); i++) {
+                xmlNode *n = xml_child(c, mt, limits[i].name);
+                char *v = NULL;
+                if (!n)
+                        continue;
+                (void) xml_text(c, n, &v);
+                (void) xml_scaled_kib(c, n, v, "unit", "KiB",
+                                      (uint64_t *) ((char *) &c->def->tune + limits[i].off));
+        }
+        return xml_status(c);
+}
+
+static int parse_cputune(XmlCtx *c, xmlNode *ct) {
+        VmTune *t = &c->def->tune;
+        xmlNode *n;
+        char *v = NULL;
+
+        n = xml_child(c, ct, "shares");
+        if (n && xml_text(c, n, &v) > 0 && sscanf(v, "%" SCNu64, &t->cpu_shares) != 1)
+                return xml_fail(c, n, "invalid number '%s'", v);
+        n = xml_child(c, ct, "period");
+        if (n && xml_text(c, n, &v) > 0 && sscanf(v, "%" SCNu64, &t->cpu_period) != 1)
+                return xml_fail(c, n, "invalid number '%s'", v);
+        n = xml_child(c, ct, "quota");
+        if (n && xml_text(c, n, &v) > 0 && sscanf(v, "%" SCNu64, &t->cpu_quota) != 1)
+                return xml_fail(c, n, "invalid number '%s'", v);
+        n = xml_child(c, ct, "emulatorpin");
+        if (n)
+                (void) xml_prop(c, n, "cpuset", &t->emulatorpin);
+        return xml_status(c);
+}
+
+static int parse_seclabel(XmlCtx *c, xmlNode *n) {
+        static const char * const types[] = { "dynamic", "static", "none", NULL };
+        static const char * const models[] = { "selinux", "apparmor", "dac", "none", NULL };
+        VmSeclabel *s = &c->def->seclabel;
+        xmlNode *l;
+
+        if (s->present)
+                return xml_fail(c, n, "only one <seclabel> per domain is supported");
+        s->present = true;
+        (void) xml_prop_choice(c, n, "type", types, &s->type);
+        (void) xml_prop_choice(c, n, "model", models, &s->model);
+        (void) xml_prop_yesno(c, n, "relabel", &s->relabel);
+        if (!s->type)
+                s->type = (char *) (s->model ? "dynamic" : "none");
+        l = xml_child(c, n, "label");
+        if (l)
+                (void) xml_text(c, l, &s->label);
+        l = xml_child(c, n, "imagelabel");
+        if (l)
+                (void) xml_text(c, l, &s->imagelabel);
+        l = xml_child(c, n, "baselabel");
+        if (l)
+                (void) xml_text(c, l, &s->baselabel);
+        if (streq(s->type, "static") && !s->label)
+                return xml_fail(c, n, "type='static' needs a <label>");
+        if (streq(s->type, "none") && s->relabel == VM_TRISTATE_ON)
+                return xml_fail(c, n, "type='none' cannot relabel");
+        return xml_status(c);
+}
+
+static int parse_sysinfo_block(XmlCtx *c, xmlNode *blk, VmSysinfoEntry **arr, unsigned *n, bool named) {
+        XML_FOREACH_ELEMENT(e, blk) {
+                VmSysinfoEntry *en;
+                if (!xml_is(e, "entry"))
+                        continue;
+                xml_mark(e);
+                en = VM_ARRAY_NEW(c->def, *arr, *n);
+                if (!en)
+                        return xml_oom(c);
+                if (named && xml_prop(c, e, "name", &en->name) == 0)
+                        return xml_fail(c, e, "missing attribute 'name'");
+                (void) xml_prop(c, e, "file", &en->file);
+                (void) xml_text(c, e, &en->value);
+        }
+        return xml_status(c);
+}
+
+static int parse_sysinfo(XmlCtx *c, xmlNode *si) {
+        static const char * const types[] = { "smbios", "fwcfg", NULL };
+        VmSysinfo *s = &c->def->sysinfo;
+        xmlNode *n;
+
+        if (s->present)
+                return xml_fail(c, si, "only one <sysinfo> per domain is supported");
+        s->present = true;
+        (void) xml_prop_choice(c, si, "type", types, &s->type);
+        if (!s->type)
+                return xml_fail(c, si, "missing attribute 'type'");
+        if (streq(s->type, "fwcfg"))
+                return parse_sysinfo_block(c, si, &s->fw_cfg, &s->n_fw_cfg, true);
+        n = xml_child(c, si, "bios");
+        if (n)
+                (void) parse_sysinfo_block(c, n, &s->bios, &s->n_bios, true);
+        n = xml_child(c, si, "system");
+        if (n)
+                (void) parse_sysinfo_block(c, n, &s->system, &s->n_system, true);
+        XML_FOREACH_ELEMENT(b, si)
+                if (xml_is(b, "baseBoard")) {
+                        if (s->n_base_board > 0)
+                                return xml_fail(c, b, "more than one <baseBoard> is not supported");
+                        xml_mark(b);
+                        (void) parse_sysinfo_block(c, b, &s->base_board, &s->n_base_board, true);
+                }
+        n = xml_child(c, si, "chassis");
+        if (n)
+                (void) parse_sysinfo_block(c, n, &s->chassis, &s->n_chassis, true);
+        n = xml_child(c, si, "oemStrings");
+        if (n)
+                (void) parse_sysinfo_block(c, n, &s->oem_strings, &s->n_oem_strings, false);
+        return xml_status(c);
+}
+
+static int parse_qemu_commandline(XmlCtx *c, xmlNode *cl) {
+        VmDef *def = c->def;
+
+        xml_mark(cl);
+        XML_FOREACH_ELEMENT(n, cl) {
+                if (xml_is_ns(n, QEMU_NS_HREF, "arg")) {
+                        char **a;
+                        xml_mark(n);
+                        a = VM_ARRAY_NEW(def, def->qemu_args, def->n_qemu_args);
+                        if (!a)
+                                return xml_oom(c);
+                        if (xml_prop(c, n, "value", a) == 0)
+                                return xml_fail(c, n, "missing attribute 'value'");
+                } else if (xml_is_ns(n, QEMU_NS_HREF, "env")) {
+                        VmQemuEnv *e = VM_DEVICE_NEW(def, qemu_env);
+                        xml_mark(n);
+                        if (!e)
+                                return xml_oom(c);
+                        if (xml_prop(c, n, "name", &e->name) == 0)
+                                return xml_fail(c, n, "missing attribute 'name'");
+                        (void) xml_prop(c, n, "value", &e->value);
+                        /* POSIX shell-safe names only: the line is printed for pasting into a shell */
+                        if (!*e->name || strspn(e->name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                                "0123456789_") != strlen(e->name) ||
+                            (e->name[0] >= '0' && e->name[0] <= '9'))
+                                return xml_fail(c, n, "invalid environment variable name '%s'", e->name);
+                }
+        }
+        /* keep the argument vector NULL-terminated for execv() */
+        if (def->n_qemu_args > 0) {
+                char **a = VM_ARRAY_NEW(def, def->qemu_args, def->n_qemu_args);
+                if (!a)
+                        return xml_oom(c);
+                def->n_qemu_args--;
+        }
+        return xml_status(c);
+}
+
+static int parse_domain(XmlCtx *c, xmlNode *root) {
+        static const char * const virt_types[] = { "qemu", "kvm", NULL };
+        VmDef *def = c->def;
+        xmlNode *n;
+        char *v = NULL;
+        int r;
+
+        if (!xml_is(root, "domain"))
+                return xml_fail(c, root, "root element must be <domain>");
+        xml_mark(root);
+        if (xml_prop_choice(c, root, "type", virt_types, &def->virt_type) == 0)
+                return xml_fail(c, root, "missing attribute 'type' (qemu or kvm)");
+        (void) xml_prop(c, root, "id", &v);     /* a runtime id from a live dump, meaningless here */
+
+        n = xml_child(c, root, "name");
+        if (!n)
+                return xml_fail(c, root, "missing <name>");
+        (void) xml_text(c, n, &def->name);
+        if (vm_name_validate(def->name) < 0)
+                return xml_fail(c, n, "invalid domain name '%s' (1-200 characters, no '/', no leading '.', "
+                                "no control characters)", strempty(def->name));
+        n = xml_child(c, root, "uuid");
+        if (n)
+                (void) parse_uuid(c, n, &def->uuid);
+        n = xml_child(c, root, "title");
+        if (n)
+                (void) xml_text(c, n, &def->title);
+        n = xml_child(c, root, "description");
+        if (n)
+                (void) xml_text(c, n, &def->description);
+        n = xml_child(c, root, "metadata");
+        if (n)
+                xml_mark_subtree(n);
+        n = xml_child(c, root, "genid");
+        if (n) {
+                def->genid_set = true;
+                (void) xml_text(c, n, &def->genid);
+        }
+
+        n = xml_child(c, root, "memory");
+        if (!n)
+                return xml_fail(c, root, "missing <memory>");
+        (void) xml_prop(c, n, "dumpCore", &v);
+        (void) parse_memory(c, n, &def->memory_kib);
+        n = xml_child(c, root, "currentMemory");
+        if (n)
+                (void) parse_memory(c, n, &def->current_memory_kib);
+        n = xml_child(c, root, "maxMemory");
+        if (n) {
+                (void) xml_prop_uint(c, n, "slots", &def->max_memory_slots);
+                (void) parse_memory(c, n, &def->max_memory_kib);
+        }
+        n = xml_child(c, root, "vcpu");
+        if (n)
+                (void) parse_vcpu(c, n);
+        else
+                def->vcpus = 1;
+        n = xml_child(c, root, "iothreads");
+        if (n && xml_text(c, n, &v) > 0 && (sscanf(v, "%u", &def->iothreads) != 1 || def->iothreads > 1024))
+                return xml_fail(c, n, "invalid iothread count '%s'", v);
+        n = xml_child(c, root, "cputune");
+        if (n)
+                (void) parse_cputune(c, n);
+        n = xml_child(c, root, "memtune");
+        if (n)
+                (void) parse_memtune(c, n);
+        n = xml_child(c, root, "memoryBacking");
+        if (n)
+                (void) parse_memory_backing(c, n);
+        n = xml_child(c, root, "cpu");
+        if (n)
+                (void) domxml_parse_cpu(c, n, &def->cpu);
+        r = xml_status(c);
+        if (r < 0)
+                return r;
+
+        n = xml_child(c, root, "os");
+        if (!n)
+                return xml_fail(c, root, "missing <os>");
+        r = parse_os(c, n);
+        if (r < 0)
+                return r;
+        n = xml_child(c, root, "features");
+        if (n)
+                (void) parse_features(c, n);
+        n = xml_child(c, root, "clock");
+        if (n)
+                (void) parse_clock(c, n);
+        n = xml_child(c, root, "on_poweroff");
+        if (n)
+                (void) parse_lifecycle(c, n, &def->on_poweroff);
+        n = xml_child(c, root, "on_reboot");
+        if (n)
+                (void) parse_lifecycle(c, n, &def->on_reboot);
+        n = xml_child(c, root, "on_crash");
+        if (n)
+                (void) parse_lifecycle(c, n, &def->on_crash);
+        n = xml_child(c, root, "pm");
+        if (n)
+                (void) parse_pm(c, n);
+        XML_FOREACH_ELEMENT(s, root)
+                if (xml_is(s, "seclabel")) {
+                        xml_mark(s);
+                        (void) parse_seclabel(c, s);
+                }
+        n = xml_child(c, root, "sysinfo");
+        if (n)
+                (void) parse_sysinfo(c, n);
+        XML_FOREACH_ELEMENT(q, root)
+                if (xml_is_ns(q, QEMU_NS_HREF, "commandline"))
+                        (void) parse_qemu_commandline(c, q);
+        r = xml_status(c);
+        if (r < 0)
+                return r;
+
+        n = xml_child(c, root, "devices");
+        if (n) {
+                r = domxml_parse_devices(c, n);
+                if (r < 0)
+                        return r;
+        }
+        if (!def->os.arch)
+                def->os.arch = (char *) "x86_64";
+        return xml_check_unconsumed(c, root);
+}
+
+int domxml_parse_memory(const char *buf, size_t len, const char *filename, DomxmlFlags flags,
+                        VmDef **ret, char **ret_error, char ***ret_warnings) {
+        _cleanup_(xmlFreeParserCtxtp) xmlParserCtxtPtr pctx = NULL;
+        _cleanup_(xmlFreeDocp) xmlDocPtr doc = NULL;
+        _cleanup_(vm_def_freep) VmDef *def = NULL;
+        XmlCtx c = { .file = filename, .lax = flags & DOMXML_LAX };
+        xmlNode *root;
+        int r;
+
+        if (len > DOMXML_MAX_SIZE) {
+                if (ret_error)
+                        (void) asprintf(ret_error, "%s: document larger than %u bytes", filename,
+                                        DOMXML_MAX_SIZE);
+                return -E2BIG;
+        }
+        if (len > INT_MAX)
+                return -E2BIG;
+
+        pctx = xmlNewParserCtxt();
+        if (!pctx)
+                return -ENOMEM;
+        /* untrusted input: no network, no entity substitution, no DTD loading, no error spew */
+        doc = xmlCtxtReadMemory(pctx, buf, (int) len, filename, NULL,
+                                XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+        if (!doc) {
+                const xmlError *e = xmlCtxtGetLastError(pctx);
+                if (ret_error) {
+                        char *m = e && e->message ? strdup(e->message) : NULL;
+                        size_t l = m ? strlen(m) : 0;
+                        if (l > 0 && m[l - 1] == '\n')
+                                m[l - 1] = 0;
+                        (void) asprintf(ret_error, "%s:%d: malformed XML: %s", filename, e ? e->line : 0,
+                                        m ?: "unknown error");
+                        free(m);
+                }
+                return -EINVAL;
+        }
+        root = xmlDocGetRootElement(doc);
+        if (!root) {
+                if (ret_error)
+                        (void) asprintf(ret_error, "%s: empty document", filename);
+                return -EINVAL;
+        }
+
+        r = vm_def_new(&def);
+        if (r < 0)
+                return r;
+        c.def = def;
+        r = parse_domain(&c, root);
+        if (r < 0) {
+                if (ret_error && c.error)
+                        *ret_error = TAKE_PTR(c.error);
+                xml_ctx_done(&c);
+                return r;
+        }
+        if (ret_warnings)
+                *ret_warnings = TAKE_PTR(c.warnings);
+        xml_ctx_done(&c);
+        *ret = TAKE_PTR(def);
+        return 0;
+}
+
+int domxml_parse_file(const char *path, DomxmlFlags flags, VmDef **ret, char **ret_error,
+                      char ***ret_warnings) {
+        _cleanup_free_ char *buf = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        size_t len = 0, cap = 0;
+        bool is_stdin = streq(path, "-");
+
+        fd = is_stdin ? dup(STDIN_FILENO) : open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        for (;;) {
+                ssize_t k;
+                if (len == cap) {
+                        char *n;
+                        if (cap > DOMXML_MAX_SIZE) {
+                                if (ret_error)
+                                        (void) asprintf(ret_error, "%s: document larger than %u bytes",
+                                                        is_stdin ? "<stdin>" : path, DOMXML_MAX_SIZE);
+                                return -E2BIG;
+                        }
+                        cap = cap ? cap * 2 : 16384;
+                        n = realloc(buf, cap + 1);
+                        if (!n)
+                                return -ENOMEM;
+                        buf = n;
+                }
+                k = read(fd, buf + len, cap - len);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (k == 0)
+                        break;
+                len += (size_t) k;
+        }
+        return domxml_parse_memory(buf ?: "", len, is_stdin ? "<stdin>" : path, flags, ret, ret_error,
+                                   ret_warnings);
+}

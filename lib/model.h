@@ -1,0 +1,560 @@
+/*
+ * The domain model: plain C structs for a libvirt-compatible domain definition.
+ * Filled by domxml*.c (XML -> model), read by qemu-argv*.c (model -> argv) and by the
+ * supervisor. No libxml2 type escapes into this header. Every string and array reachable from a
+ * VmDef lives in the def's own arena (vm_def_alloc() and friends) and is freed with it, so a
+ * half-parsed definition can never leak and no per-field destructor has to be kept in sync.
+ * Unset numbers are 0 unless a field comment says otherwise; tri-state switches use VmTristate.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cleanup.h"
+#include "string-table.h"
+
+typedef enum VmTristate {
+        VM_TRISTATE_ABSENT = 0,
+        VM_TRISTATE_ON,
+        VM_TRISTATE_OFF,
+} VmTristate;
+
+typedef enum VmAddressType {
+        VM_ADDRESS_NONE = 0,
+        VM_ADDRESS_PCI,
+        VM_ADDRESS_DRIVE,
+        VM_ADDRESS_VIRTIO_SERIAL,
+        VM_ADDRESS_CCID,
+        VM_ADDRESS_USB,
+        VM_ADDRESS_ISA,
+        _VM_ADDRESS_TYPE_MAX,
+} VmAddressType;
+
+/* Where a device sits on its bus; which members matter depends on @type. */
+typedef struct VmAddress {
+        VmAddressType type;
+        unsigned domain, bus, slot, function;   /* PCI */
+        VmTristate multifunction;               /* PCI */
+        unsigned controller, target, unit;      /* drive (and controller/bus for virtio-serial, ccid) */
+        unsigned port;                          /* virtio-serial port, ccid slot */
+        char *usb_port;                         /* USB: "1", "1.2" (hub path) */
+        unsigned iobase, irq;                   /* ISA; 0 = unset */
+        bool assigned;                          /* PCI: set by the XML or by pci-addr.c */
+} VmAddress;
+
+/* ---- disks ---- */
+
+typedef enum VmDiskType { VM_DISK_TYPE_FILE, VM_DISK_TYPE_BLOCK, VM_DISK_TYPE_DIR,
+                          VM_DISK_TYPE_NETWORK, VM_DISK_TYPE_VOLUME, VM_DISK_TYPE_NVME,
+                          _VM_DISK_TYPE_MAX, _VM_DISK_TYPE_INVALID = -EINVAL } VmDiskType;
+typedef enum VmDiskDevice { VM_DISK_DEVICE_DISK, VM_DISK_DEVICE_CDROM, VM_DISK_DEVICE_FLOPPY,
+                            VM_DISK_DEVICE_LUN, _VM_DISK_DEVICE_MAX,
+                            _VM_DISK_DEVICE_INVALID = -EINVAL } VmDiskDevice;
+typedef enum VmDiskBus { VM_DISK_BUS_IDE, VM_DISK_BUS_SCSI, VM_DISK_BUS_VIRTIO, VM_DISK_BUS_SATA,
+                         VM_DISK_BUS_USB, VM_DISK_BUS_FDC, _VM_DISK_BUS_MAX,
+                         _VM_DISK_BUS_INVALID = -EINVAL } VmDiskBus;
+
+typedef struct VmDiskSource {
+        VmDiskType type;
+        char *path;                     /* file= / dev= / dir=; NULL for an empty cdrom */
+        char *format;                   /* raw, qcow2, ...; NULL = raw */
+        struct VmDiskSource *backing;   /* <backingStore> chain */
+} VmDiskSource;
+
+typedef struct VmDiskIoTune {
+        uint64_t total_bytes_sec, read_bytes_sec, write_bytes_sec;
+        uint64_t total_iops_sec, read_iops_sec, write_iops_sec;
+        uint64_t total_bytes_sec_max, read_bytes_sec_max, write_bytes_sec_max;
+        uint64_t total_iops_sec_max, read_iops_sec_max, write_iops_sec_max, size_iops_sec;
+        char *group_name;
+        uint64_t total_bytes_sec_max_length, read_bytes_sec_max_length, write_bytes_sec_max_length;
+        uint64_t total_iops_sec_max_length, read_iops_sec_max_length, write_iops_sec_max_length;
+        bool set;
+} VmDiskIoTune;
+
+typedef struct VmDisk {
+        VmDiskDevice device;
+        VmDiskSource src;
+        VmDiskBus bus;
+        char *dst;                      /* target dev: hda, vda, sdb ... */
+        char *cache;                    /* none, writeback, writethrough, directsync, unsafe, default */
+        char *io;                       /* native, threads, io_uring */
+        char *discard;                  /* unmap, ignore */
+        char *detect_zeroes;            /* on, off, unmap */
+        VmTristate copy_on_read, event_idx, ioeventfd;
+        char *error_policy, *rerror_policy;
+        unsigned iothread;              /* 0 = none */
+        unsigned queues;
+        bool readonly, shareable, transient;
+        char *serial, *wwn, *vendor, *product;
+        unsigned cyls, heads, secs;
+        char *trans;                    /* geometry translation */
+        unsigned logical_block_size, physical_block_size;
+        unsigned rotation_rate;
+        char *tray;                     /* open / closed */
+        VmTristate removable;
+        unsigned boot_order;            /* <boot order=N/>, 0 = none */
+        VmDiskIoTune iotune;
+        unsigned metadata_cache_max_size_kib;  /* <driver><metadata_cache><max_size> */
+        VmAddress addr;
+        char *alias;
+} VmDisk;
+
+/* ---- controllers ---- */
+
+typedef enum VmControllerType { VM_CONTROLLER_IDE, VM_CONTROLLER_FDC, VM_CONTROLLER_SCSI,
+                                VM_CONTROLLER_SATA, VM_CONTROLLER_VIRTIO_SERIAL,
+                                VM_CONTROLLER_CCID, VM_CONTROLLER_USB, VM_CONTROLLER_PCI,
+                                VM_CONTROLLER_XENBUS, VM_CONTROLLER_ISA,
+                                _VM_CONTROLLER_TYPE_MAX,
+                                _VM_CONTROLLER_TYPE_INVALID = -EINVAL } VmControllerType;
+
+typedef struct VmController {
+        VmControllerType type;
+        unsigned index;
+        char *model;                    /* type-specific model; NULL = default */
+        int ports, vectors;             /* -1 = unset */
+        unsigned max_ports, max_virtserial_ports;  /* virtio-serial */
+        unsigned queues, iothread;
+        /* PCI controller target */
+        char *model_name;               /* <model name=...> (QEMU device of a PCI controller) */
+        int chassis_nr, chassis, port, bus_nr, target_index, numa_node;  /* -1 = unset */
+        bool hotplug_off;
+        /* USB companions */
+        bool has_master;
+        unsigned master_startport;
+        VmAddress addr;
+        char *alias;
+} VmController;
+
+/* ---- network ---- */
+
+typedef struct VmNet {
+        char *type;                     /* user, network, bridge, ethernet, server, client, udp, mcast, direct ... */
+        char *model;                    /* virtio, e1000, rtl8139 ...; NULL = default */
+        char *mac;
+        char *source_network, *source_bridge, *source_dev, *source_mode;
+        char *source_address, *source_local_address;
+        unsigned source_port, source_local_port;
+        char *target_dev;
+        char *script;
+        unsigned mtu;
+        unsigned queues;
+        char *driver_name;              /* vhost, qemu */
+        char *link_state;
+        unsigned boot_order;
+        char *rom_file;
+        VmTristate rom_bar, rom_enabled;
+        VmAddress addr;
+        char *alias;
+} VmNet;
+
+/* ---- character devices ---- */
+
+typedef enum VmCharKind { VM_CHAR_SERIAL, VM_CHAR_PARALLEL, VM_CHAR_CONSOLE, VM_CHAR_CHANNEL,
+                          _VM_CHAR_KIND_MAX } VmCharKind;
+
+typedef struct VmCharSource {
+        char *type;                     /* pty, file, unix, tcp, udp, null, vc, stdio, dev, pipe,
+                                           spicevmc, spiceport, qemu-vdagent */
+        char *path;
+        char *host, *service;           /* tcp/udp connect side */
+        char *bind_host, *bind_service; /* udp bind side */
+        bool listen;                    /* mode='bind' */
+        VmTristate append;
+        char *protocol;                 /* raw, telnet */
+        VmTristate reconnect;
+        unsigned reconnect_timeout;
+        char *channel;                  /* spicevmc/spiceport name */
+        char *log_file;
+        VmTristate log_append;
+        VmTristate tls;
+} VmCharSource;
+
+typedef struct VmChar {
+        VmCharKind kind;
+        VmCharSource src;
+        char *target_type;              /* serial: isa-serial, usb-serial, pci-serial; console: serial, virtio;
+                                           channel: virtio, guestfwd */
+        char *target_model;             /* <target><model name=>: isa-serial, pci-serial ... */
+        int target_port;                /* -1 = unset */
+        char *target_name;              /* channel: org.qemu.guest_agent.0 */
+        char *target_address;           /* guestfwd */
+        VmAddress addr;
+        char *alias;
+        /* set by the builder: the console that duplicates serial N shares its chardev */
+        int same_as_serial;             /* -1 = no */
+} VmChar;
+
+/* ---- input, graphics, video, sound, audio ---- */
+
+typedef struct VmInput {
+        char *type;                     /* mouse, keyboard, tablet, passthrough, evdev */
+        char *bus;                      /* ps2, usb, virtio, xen */
+        char *source_evdev;
+        VmAddress addr;
+        char *alias;
+} VmInput;
+
+typedef struct VmGraphics {
+        char *type;                     /* vnc, spice, sdl, egl-headless, dbus */
+        int port, tls_port, websocket;  /* -1 = unset; port 0 / autoport: -2 */
+        bool autoport;
+        char *listen_address;
+        char *listen_socket;
+        char *listen_type;              /* address, socket, none */
+        char *passwd, *keymap;
+        char *share_policy;
+        VmTristate tls;
+        char *default_mode;             /* spice */
+        char *image_compression, *jpeg_compression, *zlib_compression, *playback_compression;
+        char *streaming_mode, *clipboard_copypaste, *mouse_mode, *filetransfer;
+        unsigned n_spice_channels;
+        char **spice_channel_names, **spice_channel_modes;
+} VmGraphics;
+
+typedef struct VmVideo {
+        char *model;                    /* vga, cirrus, qxl, virtio, bochs, ramfb, none */
+        unsigned vram_kib, ram_kib, vgamem_kib, vram64_kib;
+        unsigned heads;
+        VmTristate primary, accel3d;
+        char *driver_name;              /* vhostuser, qemu */
+        VmAddress addr;
+        char *alias;
+} VmVideo;
+
+typedef struct VmSound {
+        char *model;                    /* ich6, ich7, ich9, ac97, es1370, sb16, usb, pcspk */
+        char **codecs;                  /* duplex, micro, output */
+        char *audio_id;                 /* <audio id=N/> */
+        VmAddress addr;
+        char *alias;
+} VmSound;
+
+typedef struct VmAudio {
+        unsigned id;
+        char *type;                     /* none, file, pa, spice, sdl, alsa, oss, coreaudio, jack, pipewire, dbus */
+        char *path;                     /* file backend */
+        unsigned timer_period;
+} VmAudio;
+
+/* ---- misc devices ---- */
+
+typedef struct VmHostdev {
+        char *mode, *type;
+        VmAddress source_addr;
+        VmAddress addr;
+        unsigned boot_order;
+} VmHostdev;
+
+typedef struct VmWatchdog {
+        char *model;                    /* i6300esb, ib700, diag288, itco */
+        char *action;                   /* reset, shutdown, poweroff, pause, none, dump, inject-nmi */
+        VmAddress addr;
+} VmWatchdog;
+
+typedef struct VmRng {
+        char *model;                    /* virtio, virtio-transitional, virtio-non-transitional */
+        char *backend_model;            /* random, egd, builtin */
+        char *backend_path;             /* random: /dev/urandom ... */
+        VmCharSource egd;               /* egd backend chardev */
+        unsigned rate_bytes, rate_period;
+        VmAddress addr;
+        char *alias;
+} VmRng;
+
+typedef struct VmMemballoon {
+        char *model;                    /* virtio, none; NULL = virtio */
+        VmTristate autodeflate, free_page_reporting;
+        unsigned stats_period;
+        VmAddress addr;
+        bool present;
+} VmMemballoon;
+
+typedef struct VmTpm {
+        char *model;                    /* tpm-tis, tpm-crb, tpm-spapr */
+        char *backend_type;             /* passthrough, emulator, external */
+        char *backend_path;             /* passthrough device / external socket */
+        char *version;
+} VmTpm;
+
+typedef struct VmPanic {
+        char *model;                    /* isa, hyperv, pseries, s390; NULL = default */
+        VmAddress addr;
+} VmPanic;
+
+typedef struct VmVsock {
+        char *model;
+        unsigned cid;
+        VmTristate cid_auto;
+        VmAddress addr;
+        bool present;
+} VmVsock;
+
+typedef struct VmRedirdev {
+        char *bus;                      /* usb */
+        VmCharSource src;
+        VmAddress addr;
+} VmRedirdev;
+
+typedef struct VmSmartcard {
+        char *mode;                     /* host, host-certificates, passthrough */
+        char **certificates;
+        char *database;
+        VmCharSource src;               /* passthrough */
+        VmAddress addr;
+} VmSmartcard;
+
+typedef struct VmIommu {
+        char *model;                    /* intel, virtio, smmuv3 */
+        VmTristate intremap, caching_mode, eim, iotlb;
+        unsigned aw_bits;
+        VmAddress addr;
+        bool present;
+} VmIommu;
+
+typedef struct VmShmem {
+        char *name, *model, *role;
+        uint64_t size;
+        char *server_path;
+        bool server;
+        unsigned msi_vectors;
+        VmTristate msi, msi_ioeventfd;
+        VmAddress addr;
+} VmShmem;
+
+typedef struct VmFilesystem {
+        char *type, *accessmode, *driver;
+        char *source_dir, *target_dir;
+        bool readonly;
+        VmAddress addr;
+} VmFilesystem;
+
+typedef struct VmMemoryDevice {
+        char *model;                    /* dimm, nvdimm, virtio-pmem, virtio-mem */
+        uint64_t size_kib;
+        int node;                       /* -1 = unset */
+        VmAddress addr;
+        unsigned slot;
+        uint64_t base;
+} VmMemoryDevice;
+
+/* ---- CPU, NUMA, OS, features, clock ---- */
+
+typedef struct VmCpuFeature {
+        char *name;
+        char *policy;                   /* force, require, optional, disable, forbid */
+} VmCpuFeature;
+
+typedef struct VmNumaCell {
+        unsigned id;
+        char *cpus;                     /* cpulist, e.g. "0-3,8" */
+        uint64_t memory_kib;
+        char *mem_access;               /* shared, private */
+        VmTristate discard;
+        unsigned n_distances;
+        unsigned *distance_ids, *distance_values;
+} VmNumaCell;
+
+typedef struct VmCpu {
+        char *mode;                     /* custom, host-model, host-passthrough, maximum; NULL = none given */
+        char *match, *check;
+        char *model;
+        char *fallback;                 /* allow, forbid */
+        VmTristate migratable;
+        unsigned sockets, dies, cores, threads;  /* 0 = no <topology> */
+        VmCpuFeature *features;
+        unsigned n_features;
+        VmNumaCell *cells;
+        unsigned n_cells;
+        char *cache_mode;
+        int cache_level;                /* -1 = unset */
+        char *maxphysaddr_mode;
+        unsigned maxphysaddr_bits;
+} VmCpu;
+
+typedef struct VmTimer {
+        char *name;                     /* rtc, pit, hpet, kvmclock, tsc, hypervclock, platform, armvtimer */
+        VmTristate present;
+        char *tickpolicy;               /* delay, catchup, merge, discard */
+        char *track;                    /* boot, guest, wall, realtime */
+        uint64_t frequency;
+        char *mode;
+} VmTimer;
+
+typedef struct VmClock {
+        char *offset;                   /* utc, localtime, timezone, variable, absolute; NULL = utc */
+        char *timezone;
+        int64_t adjustment;
+        bool adjustment_set;
+        char *basis;                    /* utc, localtime */
+        int64_t start;                  /* absolute */
+        VmTimer *timers;
+        unsigned n_timers;
+} VmClock;
+
+typedef struct VmSysinfoEntry {
+        char *name, *value, *file;
+} VmSysinfoEntry;
+
+typedef struct VmSysinfo {
+        char *type;                     /* smbios, fwcfg */
+        VmSysinfoEntry *bios, *system, *base_board, *chassis, *oem_strings, *fw_cfg;
+        unsigned n_bios, n_system, n_base_board, n_chassis, n_oem_strings, n_fw_cfg;
+        bool present;
+} VmSysinfo;
+
+typedef enum VmBootDev { VM_BOOT_FD, VM_BOOT_CDROM, VM_BOOT_HD, VM_BOOT_NETWORK,
+                         _VM_BOOT_DEV_MAX, _VM_BOOT_DEV_INVALID = -EINVAL } VmBootDev;
+
+typedef struct VmOs {
+        char *type;                     /* hvm */
+        char *arch;                     /* x86_64, i686 */
+        char *machine;                  /* as given (pc, q35, pc-i440fx-7.2 ...) */
+        VmBootDev boot[_VM_BOOT_DEV_MAX];
+        unsigned n_boot;
+        VmTristate bootmenu;
+        int bootmenu_timeout;           /* -1 = unset */
+        int reboot_timeout;             /* -1 = unset; <bios rebootTimeout=> */
+        char *kernel, *initrd, *cmdline, *dtb;
+        char *loader, *loader_type;     /* rom, pflash */
+        VmTristate loader_readonly, loader_secure, loader_stateless;
+        char *nvram, *nvram_template;
+        char *firmware;                 /* efi, bios (auto-selection) */
+        char **firmware_feature_names;
+        bool *firmware_feature_enabled;
+        unsigned n_firmware_features;
+        char *smbios_mode;              /* emulate, host, sysinfo */
+        char *acpi_table;               /* <acpi><table type='slic'> */
+} VmOs;
+
+typedef struct VmHypervFeature {
+        char *name;
+        VmTristate state;
+        unsigned value;                 /* spinlocks retries */
+        char *string;                   /* vendor_id value */
+} VmHypervFeature;
+
+typedef struct VmFeatures {
+        bool acpi, apic, pae, hap, viridian, privnet, vmcoreinfo;
+        VmTristate pmu, smm, vmport, pvspinlock, htm, ioapic_set;
+        char *ioapic_driver;
+        char *hyperv_mode;              /* custom, passthrough; NULL = no <hyperv> */
+        VmHypervFeature *hyperv;
+        unsigned n_hyperv;
+        VmHypervFeature *kvm;
+        unsigned n_kvm;
+} VmFeatures;
+
+typedef struct VmMemoryBacking {
+        bool hugepages, nosharepages, locked, discard;
+        uint64_t hugepage_size_kib;
+        char *source_type;              /* file, anonymous, memfd */
+        char *access_mode;              /* shared, private */
+        char *allocation_mode;          /* immediate, ondemand */
+        unsigned allocation_threads;
+} VmMemoryBacking;
+
+typedef struct VmTune {
+        uint64_t hard_limit_kib, soft_limit_kib, swap_hard_limit_kib, min_guarantee_kib;
+        uint64_t cpu_shares, cpu_period, cpu_quota;
+        unsigned blkio_weight;
+        char *emulatorpin;
+} VmTune;
+
+typedef struct VmSeclabel {
+        char *type;                     /* dynamic, static, none */
+        char *model;                    /* selinux, apparmor, dac, none */
+        VmTristate relabel;
+        char *label, *imagelabel, *baselabel;
+        bool present;
+} VmSeclabel;
+
+typedef struct VmQemuEnv {
+        char *name, *value;
+} VmQemuEnv;
+
+typedef enum VmLifecycleAction { VM_LIFECYCLE_DESTROY, VM_LIFECYCLE_RESTART, VM_LIFECYCLE_PRESERVE,
+                                 VM_LIFECYCLE_RENAME_RESTART, VM_LIFECYCLE_COREDUMP_DESTROY,
+                                 VM_LIFECYCLE_COREDUMP_RESTART, _VM_LIFECYCLE_ACTION_MAX,
+                                 _VM_LIFECYCLE_ACTION_INVALID = -EINVAL } VmLifecycleAction;
+
+#define DEVICE_ARRAY(type, name) type *name; unsigned n_##name
+
+typedef struct VmDef {
+        char *virt_type;                /* qemu, kvm */
+        char *name;
+        char *uuid;                     /* canonical 36-char form */
+        char *title, *description;
+        char *genid;                    /* NULL = none; "" = auto */
+        bool genid_set;
+        uint64_t memory_kib, current_memory_kib, max_memory_kib;
+        unsigned max_memory_slots;
+        unsigned vcpus, vcpus_current;  /* current 0 = all */
+        char *vcpu_cpuset, *vcpu_placement;
+        unsigned iothreads;
+        VmCpu cpu;
+        VmOs os;
+        VmFeatures features;
+        VmClock clock;
+        VmLifecycleAction on_poweroff, on_reboot, on_crash;
+        VmTristate pm_suspend_to_mem, pm_suspend_to_disk;
+        VmMemoryBacking mem;
+        VmTune tune;
+        VmSeclabel seclabel;
+        VmSysinfo sysinfo;
+        char *emulator;
+        DEVICE_ARRAY(VmDisk, disks);
+        DEVICE_ARRAY(VmController, controllers);
+        DEVICE_ARRAY(VmFilesystem, filesystems);
+        DEVICE_ARRAY(VmNet, nets);
+        DEVICE_ARRAY(VmChar, chars);    /* serials, parallels, consoles, channels in XML order */
+        DEVICE_ARRAY(VmInput, inputs);
+        DEVICE_ARRAY(VmGraphics, graphics);
+        DEVICE_ARRAY(VmVideo, videos);
+        DEVICE_ARRAY(VmSound, sounds);
+        DEVICE_ARRAY(VmAudio, audios);
+        DEVICE_ARRAY(VmHostdev, hostdevs);
+        DEVICE_ARRAY(VmWatchdog, watchdogs);
+        DEVICE_ARRAY(VmRng, rngs);
+        DEVICE_ARRAY(VmTpm, tpms);
+        DEVICE_ARRAY(VmPanic, panics);
+        DEVICE_ARRAY(VmRedirdev, redirdevs);
+        DEVICE_ARRAY(VmSmartcard, smartcards);
+        DEVICE_ARRAY(VmShmem, shmems);
+        DEVICE_ARRAY(VmMemoryDevice, memory_devices);
+        VmMemballoon memballoon;
+        VmVsock vsock;
+        VmIommu iommu;
+        char **qemu_args;               /* NULL-terminated */
+        unsigned n_qemu_args;
+        DEVICE_ARRAY(VmQemuEnv, qemu_env);
+
+        struct VmArenaBlock *arena;     /* owns everything above */
+} VmDef;
+
+int vm_def_new(VmDef **ret);
+VmDef *vm_def_free(VmDef *def);
+DEFINE_CLEANUP_FUNC(VmDef *, vm_def_free);
+
+/* Arena allocation: zeroed, owned by @def, freed by vm_def_free(). NULL on out of memory. */
+void *vm_def_alloc(VmDef *def, size_t size);
+char *vm_def_strdup(VmDef *def, const char *s);        /* NULL in, NULL out */
+/* Grows an arena array of @n elements of @size by one zeroed element, returns it (NULL on ENOMEM). */
+void *vm_def_array_grow(VmDef *def, void **array, unsigned *n, size_t size);
+#define VM_ARRAY_NEW(def, arr, count) \
+        ((typeof(arr)) vm_def_array_grow((def), (void **) &(arr), &(count), sizeof(*(arr))))
+#define VM_DEVICE_NEW(def, name) VM_ARRAY_NEW(def, (def)->name, (def)->n_##name)
+
+/* Valid names: 1..200 bytes, no '/', no leading '.', no control characters, valid UTF-8 not required
+ * beyond ASCII control checks. Returns 0 or -EINVAL. */
+int vm_name_validate(const char *name);
+
+DECLARE_STRING_TABLE_LOOKUP(vm_disk_type, VmDiskType);
+DECLARE_STRING_TABLE_LOOKUP(vm_disk_device, VmDiskDevice);
+DECLARE_STRING_TABLE_LOOKUP(vm_disk_bus, VmDiskBus);
+DECLARE_STRING_TABLE_LOOKUP(vm_controller_type, VmControllerType);
+DECLARE_STRING_TABLE_LOOKUP(vm_boot_dev, VmBootDev);
+DECLARE_STRING_TABLE_LOOKUP(vm_lifecycle_action, VmLifecycleAction);
+DECLARE_STRING_TABLE_LOOKUP(vm_char_kind, VmCharKind);

@@ -1,0 +1,292 @@
+/*
+ * Disks: -blockdev storage + format nodes (JSON) and the guest device for each <disk>, and
+ * the UEFI pflash pair. Node names are vmunit-<n>-storage/-format, counted per disk.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "qemu-argv-internal.h"
+
+typedef struct CacheMode {
+        const char *name;
+        bool writeback, direct, no_flush;
+} CacheMode;
+
+static const CacheMode cache_modes[] = {
+        { "none", true, true, false },
+        { "writethrough", false, false, false },
+        { "writeback", true, false, false },
+        { "directsync", false, true, false },
+        { "unsafe", true, false, true },
+};
+
+static const CacheMode *disk_cache(const VmDisk *d) {
+        if (!d->cache || streq(d->cache, "default"))
+                return NULL;
+        for (size_t i = 0; i < ELEMENTSOF(cache_modes); i++)
+                if (streq(cache_modes[i].name, d->cache))
+                        return &cache_modes[i];
+        return NULL;
+}
+
+static void add_cache(Props *p, const CacheMode *cm) {
+        Props c;
+
+        if (!cm)
+                return;
+        props_init(&c);
+        props_bool(&c, "direct", cm->direct);
+        props_bool(&c, "no-flush", cm->no_flush);
+        props_obj(p, "cache", &c);
+}
+
+/* Emits the storage and format nodes for @src (recursively its backing chain first) and returns
+ * the format node's name in @ret (static buffer owned by the caller). */
+static void build_source(QemuBuild *b, const VmDisk *d, const VmDiskSource *src, const char *prefix,
+                         unsigned *counter, bool readonly, char *ret, size_t size) {
+        const CacheMode *cm = disk_cache(d);
+        char storage[64], format[64], backing[64] = "";
+        unsigned n;
+        Props p;
+
+        if (src->backing && src->backing->path)
+                build_source(b, d, src->backing, prefix, counter, true, backing, sizeof(backing));
+        n = ++*counter;
+        snprintf(storage, sizeof(storage), "%s-%u-storage", prefix, n);
+        snprintf(format, sizeof(format), "%s-%u-format", prefix, n);
+
+        props_init(&p);
+        props_str(&p, "driver", src->type == VM_DISK_TYPE_BLOCK ? "host_device" : "file");
+        props_str(&p, "filename", src->path);
+        if (d->io)
+                props_str(&p, "aio", d->io);
+        props_str(&p, "node-name", storage);
+        add_cache(&p, cm);
+        props_bool(&p, "auto-read-only", true);
+        props_str(&p, "discard", "unmap");
+        argv_add_props(b->a, "-blockdev", &p);
+
+        props_init(&p);
+        props_str(&p, "node-name", format);
+        props_bool(&p, "read-only", readonly);
+        if (src == &d->src) {
+                if (d->discard)
+                        props_str(&p, "discard", d->discard);
+                if (d->detect_zeroes) {
+                        /* QEMU only honours "unmap" where discards are passed down */
+                        bool unmap = streq(d->detect_zeroes, "unmap") && d->discard && streq(d->discard, "unmap");
+                        props_str(&p, "detect-zeroes", streq(d->detect_zeroes, "unmap") && !unmap ? "on"
+                                                                                                   : d->detect_zeroes);
+                }
+        }
+        add_cache(&p, cm);
+        props_str(&p, "driver", src->format ?: "raw");
+        if (d->metadata_cache_max_size_kib > 0 && src == &d->src) {
+                if (!src->format || !streq(src->format, "qcow2"))
+                        (void) qb_fail(b, -EINVAL, "<disk> '%s': <metadata_cache> needs a qcow2 image", d->dst);
+                props_uint(&p, "cache-size", (uint64_t) d->metadata_cache_max_size_kib * 1024);
+        }
+        props_str(&p, "file", storage);
+        if (backing[0])
+                props_str(&p, "backing", backing);
+        else if (src->backing == NULL && src != &d->src && src->format && streq(src->format, "qcow2"))
+                props_add_null(&p, "backing");
+        argv_add_props(b->a, "-blockdev", &p);
+        snprintf(ret, size, "%s", format);
+}
+
+static void build_disk_device(QemuBuild *b, const VmDisk *d, unsigned idx, const char *node) {
+        const CacheMode *cm = disk_cache(d);
+        VmController *ctrl = NULL;
+        char id[64];
+        Props p;
+
+        props_init(&p);
+        switch (d->bus) {
+        case VM_DISK_BUS_IDE:
+        case VM_DISK_BUS_SATA: {
+                bool builtin_ahci = b->q35 || d->bus == VM_DISK_BUS_IDE;
+                props_str(&p, "driver", d->device == VM_DISK_DEVICE_CDROM ? "ide-cd" : "ide-hd");
+                if (d->bus == VM_DISK_BUS_IDE && !b->q35) {
+                        props_strf(&p, "bus", "ide.%u", d->addr.bus);
+                        props_uint(&p, "unit", d->addr.unit);
+                        snprintf(id, sizeof(id), "ide%u-%u-%u", d->addr.controller, d->addr.bus, d->addr.unit);
+                } else if (builtin_ahci && d->addr.controller == 0) {
+                        props_strf(&p, "bus", "ide.%u", d->addr.unit);
+                        snprintf(id, sizeof(id), "sata0-0-%u", d->addr.unit);
+                } else {
+                        props_strf(&p, "bus", "sata%u.%u", d->addr.controller, d->addr.unit);
+                        snprintf(id, sizeof(id), "sata%u-0-%u", d->addr.controller, d->addr.unit);
+                }
+                break;
+        }
+        case VM_DISK_BUS_SCSI:
+                ctrl = vm_find_controller(b->def, VM_CONTROLLER_SCSI, d->addr.controller);
+                props_str(&p, "driver", d->device == VM_DISK_DEVICE_CDROM ? "scsi-cd" : "scsi-hd");
+                props_strf(&p, "bus", "scsi%u.0", d->addr.controller);
+                if (ctrl && ctrl->model && streq(ctrl->model, "lsilogic"))
+                        props_uint(&p, "scsi-id", d->addr.unit);
+                else {
+                        props_uint(&p, "channel", d->addr.bus);
+                        props_uint(&p, "scsi-id", d->addr.target);
+                        props_uint(&p, "lun", d->addr.unit);
+                }
+                if (d->serial)
+                        props_str(&p, "device_id", d->serial);
+                else
+                        props_strf(&p, "device_id", "drive-scsi%u-%u-%u-%u", d->addr.controller, d->addr.bus,
+                                   d->addr.target, d->addr.unit);
+                snprintf(id, sizeof(id), "scsi%u-%u-%u-%u", d->addr.controller, d->addr.bus, d->addr.target,
+                         d->addr.unit);
+                break;
+        case VM_DISK_BUS_VIRTIO:
+                props_str(&p, "driver", "virtio-blk-pci");
+                if (d->iothread)
+                        props_strf(&p, "iothread", "iothread%u", d->iothread);
+                if (d->queues)
+                        props_uint(&p, "num-queues", d->queues);
+                if (d->event_idx != VM_TRISTATE_ABSENT)
+                        props_bool(&p, "event_idx", d->event_idx == VM_TRISTATE_ON);
+                if (d->ioeventfd != VM_TRISTATE_ABSENT)
+                        props_bool(&p, "ioeventfd", d->ioeventfd == VM_TRISTATE_ON);
+                qb_pci_props(b, &p, &d->addr);
+                snprintf(id, sizeof(id), "virtio-disk%u", idx);
+                break;
+        case VM_DISK_BUS_USB:
+                props_str(&p, "driver", "usb-storage");
+                props_str(&p, "bus", "usb.0");
+                props_str(&p, "port", d->addr.usb_port);
+                snprintf(id, sizeof(id), "usb-disk%u", idx);
+                break;
+        case VM_DISK_BUS_FDC:
+                props_str(&p, "driver", "floppy");
+                props_uint(&p, "unit", d->addr.unit);
+                snprintf(id, sizeof(id), "fdc0-0-%u", d->addr.unit);
+                break;
+        case _VM_DISK_BUS_MAX:
+        case _VM_DISK_BUS_INVALID:
+        default:
+                assert(false);
+        }
+        if (node)
+                props_str(&p, "drive", node);
+        props_str(&p, "id", d->alias ?: id);
+        if (d->bus != VM_DISK_BUS_FDC)
+                qb_bootindex(&p, d->boot_order);
+        if (d->bus == VM_DISK_BUS_USB)
+                props_bool(&p, "removable", d->removable == VM_TRISTATE_ON);
+        if (d->cyls) {
+                props_uint(&p, "cyls", d->cyls);
+                props_uint(&p, "heads", d->heads);
+                props_uint(&p, "secs", d->secs);
+                if (d->trans)
+                        props_str(&p, "bios-chs-trans", d->trans);
+        }
+        if (d->wwn) {
+                uint64_t w = strtoull(d->wwn, NULL, 16);
+                props_uint(&p, "wwn", w);
+        }
+        if (d->rotation_rate)
+                props_uint(&p, "rotation_rate", d->rotation_rate);
+        if (d->logical_block_size)
+                props_uint(&p, "logical_block_size", d->logical_block_size);
+        if (d->physical_block_size)
+                props_uint(&p, "physical_block_size", d->physical_block_size);
+        if (d->serial)
+                props_str(&p, "serial", d->serial);
+        if (d->vendor)
+                props_str(&p, "vendor", d->vendor);
+        if (d->product)
+                props_str(&p, "product", d->product);
+        if (cm && d->bus != VM_DISK_BUS_FDC && d->device != VM_DISK_DEVICE_CDROM)
+                props_str(&p, "write-cache", cm->writeback ? "on" : "off");
+        argv_add_props(b->a, "-device", &p);
+}
+
+void qemu_build_disks(QemuBuild *b) {
+        VmDef *def = b->def;
+        unsigned counter = 0, fd_boot[2] = {};
+        bool have_fdc = false;
+
+        for (unsigned i = 0; i < def->n_disks; i++)
+                if (def->disks[i].bus == VM_DISK_BUS_FDC) {
+                        have_fdc = true;
+                        if (def->disks[i].addr.unit < 2)
+                                fd_boot[def->disks[i].addr.unit] = def->disks[i].boot_order;
+                }
+        if (have_fdc && b->q35) {
+                /* Q35 has no built-in floppy controller */
+                Props p;
+                props_init(&p);
+                props_str(&p, "driver", "isa-fdc");
+                if (fd_boot[0])
+                        props_uint(&p, "bootindexA", fd_boot[0]);
+                if (fd_boot[1])
+                        props_uint(&p, "bootindexB", fd_boot[1]);
+                argv_add_props(b->a, "-device", &p);
+        } else if (have_fdc) {
+                for (unsigned u = 0; u < 2; u++)
+                        if (fd_boot[u]) {
+                                argv_add(b->a, "-global");
+                                argv_addf(b->a, "isa-fdc.bootindex%c=%u", 'A' + u, fd_boot[u]);
+                        }
+        }
+
+        for (unsigned i = 0; i < def->n_disks; i++) {
+                const VmDisk *d = &def->disks[i];
+                char node[64], cor[80];
+                const char *dev_node = NULL;
+                unsigned idx = 0;
+
+                /* vda -> 0, vdb -> 1 ... as libvirt numbers its ids */
+                for (const char *c = d->dst + 2; *c >= 'a' && *c <= 'z'; c++)
+                        idx = (idx + (c == d->dst + 2 ? 0 : 1)) * 26 + (unsigned) (*c - 'a');
+                if (d->src.path) {
+                        build_source(b, d, &d->src, "vmunit", &counter,
+                                     d->readonly || d->device == VM_DISK_DEVICE_CDROM, node, sizeof(node));
+                        dev_node = node;
+                        if (d->copy_on_read == VM_TRISTATE_ON) {
+                                Props p;
+                                snprintf(cor, sizeof(cor), "vmunit-CoR-%s", d->dst);
+                                props_init(&p);
+                                props_str(&p, "driver", "copy-on-read");
+                                props_str(&p, "node-name", cor);
+                                props_str(&p, "file", node);
+                                props_str(&p, "discard", "unmap");
+                                argv_add_props(b->a, "-blockdev", &p);
+                                dev_node = cor;
+                        }
+                }
+                build_disk_device(b, d, idx, dev_node);
+        }
+}
+
+void qemu_build_pflash(QemuBuild *b) {
+        const VmOs *os = &b->def->os;
+        Props p;
+
+        if (!os->loader || !os->loader_type || !streq(os->loader_type, "pflash"))
+                return;
+        for (unsigned k = 0; k < 2; k++) {
+                const char *path = k == 0 ? os->loader : os->nvram;
+                char storage[64], format[64];
+
+                if (!path)
+                        break;
+                snprintf(storage, sizeof(storage), "vmunit-pflash%u-storage", k);
+                snprintf(format, sizeof(format), "vmunit-pflash%u-format", k);
+                props_init(&p);
+                props_str(&p, "driver", "file");
+                props_str(&p, "filename", path);
+                props_str(&p, "node-name", storage);
+                props_bool(&p, "auto-read-only", true);
+                props_str(&p, "discard", "unmap");
+                argv_add_props(b->a, "-blockdev", &p);
+                props_init(&p);
+                props_str(&p, "node-name", format);
+                props_bool(&p, "read-only", k == 0 ? os->loader_readonly == VM_TRISTATE_ON : false);
+                props_str(&p, "driver", "raw");
+                props_str(&p, "file", storage);
+                argv_add_props(b->a, "-blockdev", &p);
+        }
+}

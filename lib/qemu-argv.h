@@ -1,0 +1,33 @@
+/*
+ * Model -> QEMU 7.2+ command line. qemu_argv_build() runs the preparation pass (defaults,
+ * implicit controllers, drive and PCI addresses: qemu-prepare.c) on the definition, validates
+ * what QEMU cannot express, and emits environment plus argv. Pure: no I/O, no logging.
+ */
+#pragma once
+
+#include "model.h"
+
+typedef struct QemuBuildOptions {
+        const char *runtime_dir;        /* QMP socket, pidfile, sockets; e.g. /run/vmunit/NAME */
+        const char *state_dir;          /* HOME of QEMU, NUMA/memory files; e.g. /var/lib/vmunit/NAME */
+        bool seccomp_sandbox;           /* QEMU's own -sandbox */
+        int tap_fd_base;                /* fd number of the first tap passed in (fixed in tests) */
+} QemuBuildOptions;
+
+typedef struct QemuCommand {
+        char **env;                     /* "NAME=value" */
+        char **argv;                    /* argv[0] is the emulator */
+        unsigned n_tap_fds;             /* taps the spawner must open and pass, numbered from tap_fd_base */
+} QemuCommand;
+
+void qemu_command_done(QemuCommand *c);
+
+/* Fills @opts with the system-instance defaults for @name (/run/vmunit/NAME, /var/lib/vmunit/NAME). */
+void qemu_build_options_default(QemuBuildOptions *opts, const char *name, char *buf, size_t size);
+
+/* Builds the command for @def (which the preparation pass completes in place). Returns 0, or
+ * -EINVAL / -EOPNOTSUPP with a message in *@ret_error naming the element, or -ENOMEM. */
+int qemu_argv_build(VmDef *def, const QemuBuildOptions *opts, QemuCommand *ret, char **ret_error);
+
+/* Shell-quotes one word so that it can be pasted into a POSIX shell. */
+char *shell_quote(const char *s);

@@ -135,6 +135,8 @@ int domxml_parse_chardev(XmlCtx *c, xmlNode *n, VmCharKind kind) {
                 if (ch->target_name && strspn(ch->target_name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
                                                                 "0123456789._-") != strlen(ch->target_name))
                         return xml_fail(c, t, "invalid channel name '%s'", ch->target_name);
+                if (ch->target_name && (startswith(ch->target_name, "vmunit-") || ch->target_name[0] == '.'))
+                        return xml_fail(c, t, "channel names starting with 'vmunit-' or '.' are reserved");
                 break;
         case _VM_CHAR_KIND_MAX:
         default:

@@ -85,6 +85,24 @@ int domxml_parse_alias(XmlCtx *c, xmlNode *parent, char **ret) {
 
 static int parse_source_chain(XmlCtx *c, xmlNode *disk, VmDiskSource *src, bool top);
 
+static int parse_metadata_cache(XmlCtx *c, xmlNode *parent, VmDiskSource *src) {
+        xmlNode *mc = xml_child(c, parent, "metadata_cache"), *ms;
+        uint64_t kib = 0;
+        char *v = NULL;
+
+        if (!mc)
+                return 0;
+        ms = xml_child(c, mc, "max_size");
+        if (!ms)
+                return xml_status(c);
+        (void) xml_text(c, ms, &v);
+        (void) xml_scaled_kib(c, ms, v, "unit", "bytes", &kib);
+        if (kib > UINT32_MAX)
+                return xml_fail(c, ms, "size out of range");
+        src->metadata_cache_max_size_kib = (unsigned) kib;
+        return xml_status(c);
+}
+
 static int parse_disk_source(XmlCtx *c, xmlNode *n, VmDiskSource *src) {
         xmlNode *s = xml_child(c, n, "source");
         const char *attr;
@@ -110,6 +128,8 @@ static int parse_disk_source(XmlCtx *c, xmlNode *n, VmDiskSource *src) {
                 return xml_fail(c, n, "disk type '%s' is not supported", vm_disk_type_to_string(src->type));
         }
         (void) xml_prop(c, s, attr, &src->path);
+        (void) xml_prop_choice(c, s, "startupPolicy", (const char * const[]) { "mandatory", "requisite", "optional",
+                                                                               NULL }, &src->startup_policy);
         if (src->path && src->path[0] != '/')
                 return xml_fail(c, s, "disk source '%s' must be an absolute path", src->path);
         XML_FOREACH_ELEMENT(sl, s)
@@ -127,8 +147,10 @@ static int parse_source_chain(XmlCtx *c, xmlNode *n, VmDiskSource *src, bool top
                 return r;
         if (!top) {
                 f = xml_child(c, n, "format");
-                if (f)
+                if (f) {
                         (void) xml_prop(c, f, "type", &src->format);
+                        (void) parse_metadata_cache(c, f, src);
+                }
         }
         b = xml_child(c, n, "backingStore");
         if (!b || !b->children)         /* <backingStore/> means "no backing" */
@@ -244,16 +266,7 @@ static int parse_disk(XmlCtx *c, xmlNode *n) {
                 (void) xml_prop_uint(c, x, "queues", &d->queues);
                 (void) xml_prop(c, x, "error_policy", &d->error_policy);
                 (void) xml_prop(c, x, "rerror_policy", &d->rerror_policy);
-                xmlNode *mc = xml_child(c, x, "metadata_cache");
-                if (mc) {
-                        xmlNode *ms = xml_child(c, mc, "max_size");
-                        uint64_t kib = 0;
-                        if (ms) {
-                                (void) xml_text(c, ms, &v);
-                                (void) xml_scaled_kib(c, ms, v, "unit", "bytes", &kib);
-                                d->metadata_cache_max_size_kib = (unsigned) kib;
-                        }
-                }
+                (void) parse_metadata_cache(c, x, &d->src);
                 if (d->iothread > 0 && d->iothread > c->def->iothreads)
                         return xml_fail(c, x, "iothread %u does not exist (<iothreads> is %u)", d->iothread,
                                         c->def->iothreads);
@@ -280,6 +293,8 @@ static int parse_disk(XmlCtx *c, xmlNode *n) {
         x = xml_child(c, n, "wwn");
         if (x)
                 (void) xml_text(c, x, &d->wwn);
+        if (d->wwn && startswith(d->wwn, "0x"))
+                d->wwn += 2;
         if (d->wwn && (strlen(d->wwn) != 16 || strspn(d->wwn, "0123456789abcdefABCDEF") != 16))
                 return xml_fail(c, x, "invalid WWN '%s' (16 hex digits)", d->wwn);
         x = xml_child(c, n, "vendor");
@@ -343,11 +358,22 @@ static int parse_controller(XmlCtx *c, xmlNode *n) {
         x = xml_child(c, n, "target");
         if (x) {
                 xmlNode *node;
-                (void) xml_prop_int(c, x, "chassisNr", &k->chassis_nr);
-                (void) xml_prop_int(c, x, "chassis", &k->chassis);
-                (void) xml_prop_int(c, x, "port", &k->port);
-                (void) xml_prop_int(c, x, "busNr", &k->bus_nr);
-                (void) xml_prop_int(c, x, "index", &k->target_index);
+                static const struct { const char *name; size_t off; unsigned max; } nums[] = {
+                        { "chassisNr", offsetof(VmController, chassis_nr), 255 },
+                        { "chassis", offsetof(VmController, chassis), 255 },
+                        { "port", offsetof(VmController, port), 255 },
+                        { "busNr", offsetof(VmController, bus_nr), 254 },
+                        { "index", offsetof(VmController, target_index), 30 },
+                };
+                for (size_t i = 0; i < ELEMENTSOF(nums); i++) {
+                        unsigned u;
+                        if (xml_prop_hex(c, x, nums[i].name, &u) <= 0)
+                                continue;
+                        if (u > nums[i].max)
+                                return xml_fail(c, x, "attribute '%s': %u out of range 0..%u", nums[i].name, u,
+                                                nums[i].max);
+                        *(int *) ((char *) k + nums[i].off) = (int) u;
+                }
                 VmTristate hp = VM_TRISTATE_ABSENT;
                 (void) xml_prop_onoff(c, x, "hotplug", &hp);
                 k->hotplug_off = hp == VM_TRISTATE_OFF;
@@ -361,14 +387,14 @@ static int parse_controller(XmlCtx *c, xmlNode *n) {
         }
         x = xml_child(c, n, "driver");
         if (x) {
-                VmTristate t = VM_TRISTATE_ABSENT;
-                unsigned u;
                 (void) xml_prop_uint(c, x, "queues", &k->queues);
                 (void) xml_prop_uint(c, x, "iothread", &k->iothread);
-                if (xml_prop_uint(c, x, "cmd_per_lun", &u) > 0 || xml_prop_uint(c, x, "max_sectors", &u) > 0 ||
-                    xml_prop_onoff(c, x, "ioeventfd", &t) > 0) {
-                        /* accepted and honoured by the virtio-scsi builder */
-                }
+                (void) xml_prop_uint(c, x, "cmd_per_lun", &k->cmd_per_lun);
+                (void) xml_prop_uint(c, x, "max_sectors", &k->max_sectors);
+                (void) xml_prop_onoff(c, x, "ioeventfd", &k->ioeventfd);
+                if ((k->cmd_per_lun || k->max_sectors || k->ioeventfd || k->iothread) &&
+                    !(k->type == VM_CONTROLLER_SCSI && (!k->model || streq(k->model, "virtio-scsi"))))
+                        return xml_fail(c, x, "these driver options are only valid for virtio-scsi controllers");
                 if (k->iothread > c->def->iothreads)
                         return xml_fail(c, x, "iothread %u does not exist", k->iothread);
         }

@@ -456,14 +456,19 @@ static int parse_sysinfo(XmlCtx *c, xmlNode *si) {
         VmSysinfo *s = &c->def->sysinfo;
         xmlNode *n;
 
-        if (s->present)
-                return xml_fail(c, si, "only one <sysinfo> per domain is supported");
-        s->present = true;
-        (void) xml_prop_choice(c, si, "type", types, &s->type);
-        if (!s->type)
+        char *type = NULL;
+
+        (void) xml_prop_choice(c, si, "type", types, &type);
+        if (!type)
                 return xml_fail(c, si, "missing attribute 'type'");
-        if (streq(s->type, "fwcfg"))
+        if (streq(type, "fwcfg") ? s->fwcfg : s->smbios)
+                return xml_fail(c, si, "only one <sysinfo type='%s'> per domain", type);
+        s->present = true;
+        if (streq(type, "fwcfg")) {
+                s->fwcfg = true;
                 return parse_sysinfo_block(c, si, &s->fw_cfg, &s->n_fw_cfg, true);
+        }
+        s->smbios = true;
         n = xml_child(c, si, "bios");
         if (n)
                 (void) parse_sysinfo_block(c, n, &s->bios, &s->n_bios, true);
@@ -629,9 +634,11 @@ static int parse_domain(XmlCtx *c, xmlNode *root) {
                         xml_mark(s);
                         (void) parse_seclabel(c, s);
                 }
-        n = xml_child(c, root, "sysinfo");
-        if (n)
-                (void) parse_sysinfo(c, n);
+        XML_FOREACH_ELEMENT(si, root)
+                if (xml_is(si, "sysinfo")) {
+                        xml_mark(si);
+                        (void) parse_sysinfo(c, si);
+                }
         XML_FOREACH_ELEMENT(q, root)
                 if (xml_is_ns(q, QEMU_NS_HREF, "commandline"))
                         (void) parse_qemu_commandline(c, q);

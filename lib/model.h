@@ -60,6 +60,8 @@ typedef struct VmDiskSource {
         char *path;                     /* file= / dev= / dir=; NULL for an empty cdrom */
         char *format;                   /* raw, qcow2, ...; NULL = raw */
         struct VmDiskSource *backing;   /* <backingStore> chain */
+        char *startup_policy;           /* mandatory (default), requisite, optional: checked at start */
+        unsigned metadata_cache_max_size_kib;  /* qcow2 <metadata_cache><max_size>, 0 = QEMU's default */
 } VmDiskSource;
 
 typedef struct VmDiskIoTune {
@@ -96,7 +98,6 @@ typedef struct VmDisk {
         VmTristate removable;
         unsigned boot_order;            /* <boot order=N/>, 0 = none */
         VmDiskIoTune iotune;
-        unsigned metadata_cache_max_size_kib;  /* <driver><metadata_cache><max_size> */
         VmAddress addr;
         char *alias;
 } VmDisk;
@@ -117,6 +118,8 @@ typedef struct VmController {
         int ports, vectors;             /* -1 = unset */
         unsigned max_ports, max_virtserial_ports;  /* virtio-serial */
         unsigned queues, iothread;
+        unsigned cmd_per_lun, max_sectors;      /* virtio-scsi <driver>; 0 = QEMU's default */
+        VmTristate ioeventfd;
         /* PCI controller target */
         char *model_name;               /* <model name=...> (QEMU device of a PCI controller) */
         int chassis_nr, chassis, port, bus_nr, target_index, numa_node;  /* -1 = unset */
@@ -399,7 +402,7 @@ typedef struct VmSysinfoEntry {
 } VmSysinfoEntry;
 
 typedef struct VmSysinfo {
-        char *type;                     /* smbios, fwcfg */
+        bool smbios, fwcfg;             /* which <sysinfo type=...> blocks were given (one of each at most) */
         VmSysinfoEntry *bios, *system, *base_board, *chassis, *oem_strings, *fw_cfg;
         unsigned n_bios, n_system, n_base_board, n_chassis, n_oem_strings, n_fw_cfg;
         bool present;

@@ -63,9 +63,9 @@ static VmCharSource channel_source(QemuBuild *b, const VmChar *ch, char *buf, si
 
         if (streq(s.type, "unix") && !s.path) {
                 if (ch->target_name)
-                        snprintf(buf, size, "%s/channel/%s", b->opts->runtime_dir, ch->target_name);
+                        snprintf(buf, size, "%s/%s", b->opts->runtime_dir, ch->target_name);
                 else
-                        snprintf(buf, size, "%s/channel/vioser-%02x-%02x-%02x.sock", b->opts->runtime_dir,
+                        snprintf(buf, size, "%s/vioser-%02x-%02x-%02x.sock", b->opts->runtime_dir,
                                  ch->addr.controller, ch->addr.bus, ch->addr.port);
                 s.path = buf;
                 s.listen = true;

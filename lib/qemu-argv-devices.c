@@ -142,6 +142,12 @@ static void build_other_controller(QemuBuild *b, const VmController *k) {
                 props_str(&p, "id", k->alias ?: id);
                 if (k->queues)
                         props_uint(&p, "num_queues", k->queues);
+                if (k->cmd_per_lun)
+                        props_uint(&p, "cmd_per_lun", k->cmd_per_lun);
+                if (k->max_sectors)
+                        props_uint(&p, "max_sectors", k->max_sectors);
+                if (k->ioeventfd != VM_TRISTATE_ABSENT)
+                        props_bool(&p, "ioeventfd", k->ioeventfd == VM_TRISTATE_ON);
                 break;
         case VM_CONTROLLER_SATA:
                 if (b->q35 && k->index == 0) {
@@ -380,7 +386,7 @@ void qemu_build_graphics(QemuBuild *b) {
                                 char *path = NULL;
                                 if (g->listen_socket)
                                         path = strdup(g->listen_socket);
-                                else if (asprintf(&path, "%s/vnc.sock", b->opts->runtime_dir) < 0)
+                                else if (asprintf(&path, "%s/vmunit-vnc.sock", b->opts->runtime_dir) < 0)
                                         path = NULL;
                                 if (!path) {
                                         (void) qb_fail(b, -ENOMEM, "out of memory");
@@ -414,8 +420,10 @@ void qemu_build_graphics(QemuBuild *b) {
                         qemu_opts_add_literal(&o, "audiodev=audio1");
                         argv_add_opts(b->a, "-vnc", &o);
                 } else if (streq(g->type, "spice")) {
-                        if (g->port >= 0)
+                        if (g->port > 0)
                                 qemu_opts_addf(&o, "port", "%d", g->port);
+                        else if (g->autoport && !(g->listen_type && streq(g->listen_type, "socket")))
+                                qemu_opts_add_literal(&o, "port=5900");  /* the supervisor picks a free one */
                         if (g->tls_port >= 0)
                                 qemu_opts_addf(&o, "tls-port", "%d", g->tls_port);
                         if (g->listen_type && streq(g->listen_type, "socket")) {
@@ -554,6 +562,8 @@ void qemu_build_misc_devices(QemuBuild *b) {
                 props_str(&p, "id", "balloon0");
                 if (def->memballoon.autodeflate != VM_TRISTATE_ABSENT)
                         props_bool(&p, "deflate-on-oom", def->memballoon.autodeflate == VM_TRISTATE_ON);
+                if (def->memballoon.stats_period)
+                        props_uint(&p, "guest-stats-polling-interval", def->memballoon.stats_period);
                 if (def->memballoon.free_page_reporting != VM_TRISTATE_ABSENT)
                         props_bool(&p, "free-page-reporting", def->memballoon.free_page_reporting == VM_TRISTATE_ON);
                 qb_pci_props(b, &p, &def->memballoon.addr);

@@ -81,10 +81,10 @@ static void build_source(QemuBuild *b, const VmDisk *d, const VmDiskSource *src,
         }
         add_cache(&p, cm);
         props_str(&p, "driver", src->format ?: "raw");
-        if (d->metadata_cache_max_size_kib > 0 && src == &d->src) {
+        if (src->metadata_cache_max_size_kib > 0) {
                 if (!src->format || !streq(src->format, "qcow2"))
                         (void) qb_fail(b, -EINVAL, "<disk> '%s': <metadata_cache> needs a qcow2 image", d->dst);
-                props_uint(&p, "cache-size", (uint64_t) d->metadata_cache_max_size_kib * 1024);
+                props_uint(&p, "cache-size", (uint64_t) src->metadata_cache_max_size_kib * 1024);
         }
         props_str(&p, "file", storage);
         if (backing[0])

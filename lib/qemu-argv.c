@@ -102,13 +102,6 @@ static void build_env(QemuBuild *b) {
                 env_add(b, def->qemu_env[i].name, strempty(def->qemu_env[i].value));
 }
 
-static bool hyperv_on(const VmDef *def, const char *name) {
-        for (unsigned i = 0; i < def->features.n_hyperv; i++)
-                if (streq(def->features.hyperv[i].name, name))
-                        return def->features.hyperv[i].state == VM_TRISTATE_ON;
-        return false;
-}
-
 static void build_machine(QemuBuild *b) {
         const VmDef *def = b->def;
         QemuOpts o = {};
@@ -208,6 +201,10 @@ static void build_cpu(QemuBuild *b) {
         for (unsigned i = 0; i < def->n_panics; i++)
                 if (def->panics[i].model && streq(def->panics[i].model, "hyperv"))
                         qemu_opts_add_literal(&o, "hv-crash");
+        for (unsigned i = 0; i < def->clock.n_timers; i++)
+                if (streq(def->clock.timers[i].name, "kvmclock") && def->clock.timers[i].present != VM_TRISTATE_ABSENT)
+                        qemu_opts_add_literal(&o, def->clock.timers[i].present == VM_TRISTATE_ON ? "kvmclock=on"
+                                                                                                  : "kvmclock=off");
         if (def->features.pvspinlock != VM_TRISTATE_ABSENT)
                 qemu_opts_add_literal(&o, def->features.pvspinlock == VM_TRISTATE_ON ? "kvm-pv-unhalt=on"
                                                                                       : "kvm-pv-unhalt=off");
@@ -362,7 +359,7 @@ static void build_smbios(QemuBuild *b) {
 
         if (!s->present)
                 return;
-        if (streq(s->type, "fwcfg")) {
+        if (s->fwcfg) {
                 for (unsigned i = 0; i < s->n_fw_cfg; i++) {
                         QemuOpts o = {};
                         if (!startswith(s->fw_cfg[i].name, "opt/")) {
@@ -377,8 +374,9 @@ static void build_smbios(QemuBuild *b) {
                                 qemu_opts_add(&o, "string", s->fw_cfg[i].value ?: "");
                         argv_add_opts(b->a, "-fw_cfg", &o);
                 }
-                return;
         }
+        if (!s->smbios)
+                return;
         if (!b->def->os.smbios_mode || !streq(b->def->os.smbios_mode, "sysinfo"))
                 return;
         for (size_t k = 0; k < ELEMENTSOF(blocks); k++) {
@@ -476,11 +474,9 @@ static void build_clock(QemuBuild *b) {
                         }
                 } else if (streq(t->name, "hpet") && t->present == VM_TRISTATE_OFF)
                         argv_add(b->a, "-no-hpet");
-                else if (streq(t->name, "kvmclock") && t->present != VM_TRISTATE_ABSENT) {
-                        /* handled as a CPU feature by libvirt; QEMU 7.2 has kvmclock on by default */
-                        if (t->present == VM_TRISTATE_OFF)
-                                (void) qb_fail(b, -EOPNOTSUPP, "<timer name='kvmclock' present='no'>: not supported yet");
-                } else if (streq(t->name, "tsc") || streq(t->name, "hypervclock") || streq(t->name, "platform") ||
+                else if (streq(t->name, "kvmclock"))
+                        ;       /* a CPU feature, see build_cpu() */
+                else if (streq(t->name, "tsc") || streq(t->name, "hypervclock") || streq(t->name, "platform") ||
                            streq(t->name, "armvtimer"))
                         (void) qb_fail(b, -EOPNOTSUPP, "<timer name='%s'>: not supported", t->name);
         }
@@ -547,7 +543,7 @@ static void build_monitor(QemuBuild *b) {
 
         qemu_opts_add_literal(&o, "socket");
         qemu_opts_add_literal(&o, "id=charmonitor");
-        qemu_opts_addf(&o, "path", "%s/qmp.sock", b->opts->runtime_dir);
+        qemu_opts_addf(&o, "path", "%s/" QEMU_QMP_SOCKET, b->opts->runtime_dir);
         qemu_opts_add_literal(&o, "server=on");
         qemu_opts_add_literal(&o, "wait=off");
         argv_add_opts(b->a, "-chardev", &o);

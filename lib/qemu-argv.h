@@ -7,6 +7,10 @@
 
 #include "model.h"
 
+/* vmunit's own files in the runtime directory all start with "vmunit-"; channel sockets are named
+ * after the channel, and channel names starting with "vmunit-" are refused. */
+#define QEMU_QMP_SOCKET "vmunit-qmp.sock"
+
 typedef struct QemuBuildOptions {
         const char *runtime_dir;        /* QMP socket, pidfile, sockets; e.g. /run/vmunit/NAME */
         const char *state_dir;          /* HOME of QEMU, NUMA/memory files; e.g. /var/lib/vmunit/NAME */

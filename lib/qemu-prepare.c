@@ -902,7 +902,7 @@ static int prepare_pci(QemuBuild *b) {
         s->pass1 = true;
         pci_build_buses(s);
         s->grew = false;
-        if (pci_reserve_explicit(s, devs, n) < 0 || pci_fixed(s, false) < 0)
+        if (pci_reserve_explicit(s, devs, n) < 0 || pci_fixed(s, true) < 0)
                 return b->status;
         if (!b->q35) {
                 VmAddress spare;
@@ -1051,6 +1051,16 @@ int qemu_prepare(QemuBuild *b) {
         if (def->os.firmware && !def->os.loader)
                 return qb_fail(b, -EOPNOTSUPP, "<os firmware='%s'>: automatic firmware selection is not supported "
                                "yet; give <loader> (and <nvram>) explicitly", def->os.firmware);
+        if (def->os.nvram_template && !def->os.nvram) {
+                /* the supervisor creates it from the template on first start */
+                char *p = NULL;
+                if (asprintf(&p, "%s/nvram/%s_VARS.fd", b->opts->state_dir, def->name) < 0)
+                        return qb_fail(b, -ENOMEM, "out of memory");
+                def->os.nvram = vm_def_strdup(def, p);
+                free(p);
+                if (!def->os.nvram)
+                        return qb_fail(b, -ENOMEM, "out of memory");
+        }
         if (def->os.nvram && !(def->os.loader_type && streq(def->os.loader_type, "pflash")))
                 return qb_fail(b, -EINVAL, "<os><nvram>: needs <loader type='pflash'>");
 

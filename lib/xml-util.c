@@ -3,6 +3,7 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <ctype.h>
 #include <strings.h>
 
 #include <libxml/xmlstring.h>
@@ -267,17 +268,28 @@ int xml_text(XmlCtx *c, xmlNode *n, char **ret) {
         return 1;
 }
 
-static const struct {
-        const char *name;
-        uint64_t scale;
-} units[] = {
-        { "b", 1 }, { "bytes", 1 },
-        { "KB", 1000ULL }, { "k", 1024ULL }, { "K", 1024ULL }, { "KiB", 1024ULL },
-        { "MB", 1000000ULL }, { "m", 1048576ULL }, { "M", 1048576ULL }, { "MiB", 1048576ULL },
-        { "GB", 1000000000ULL }, { "g", 1073741824ULL }, { "G", 1073741824ULL }, { "GiB", 1073741824ULL },
-        { "TB", 1000000000000ULL }, { "t", 1099511627776ULL }, { "T", 1099511627776ULL },
-        { "TiB", 1099511627776ULL },
-};
+/* libvirt's scaled-integer units, case-insensitive: b/byte/bytes; k, KiB = 1024; KB = 1000; and so on
+ * up to E. Returns 0 for an unknown unit. */
+static uint64_t unit_scale(const char *u) {
+        static const char prefixes[] = "kmgtpe";
+        const char *p;
+        uint64_t scale = 1, base;
+
+        if (strcasecmp(u, "b") == 0 || strcasecmp(u, "byte") == 0 || strcasecmp(u, "bytes") == 0)
+                return 1;
+        p = strchr(prefixes, (char) tolower((unsigned char) u[0]));
+        if (!u[0] || !p)
+                return 0;
+        if (u[1] == 0 || strcasecmp(u + 1, "ib") == 0)
+                base = 1024;
+        else if (strcasecmp(u + 1, "b") == 0)
+                base = 1000;
+        else
+                return 0;
+        for (const char *q = prefixes; q <= p; q++)
+                scale *= base;
+        return scale;
+}
 
 int xml_scaled_kib(XmlCtx *c, xmlNode *n, const char *value, const char *unit_attr,
                    const char *default_unit, uint64_t *ret) {
@@ -290,9 +302,7 @@ int xml_scaled_kib(XmlCtx *c, xmlNode *n, const char *value, const char *unit_at
                 return r;
         if (!unit)
                 unit = (char *) default_unit;
-        for (size_t i = 0; i < ELEMENTSOF(units); i++)
-                if (streq(units[i].name, unit))
-                        scale = units[i].scale;
+        scale = unit_scale(unit);
         if (scale == 0)
                 return xml_fail(c, n, "unknown unit '%s'", unit);
         if (!value || parse_u64(value, 10, &v) < 0)

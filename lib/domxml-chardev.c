@@ -93,7 +93,7 @@ int domxml_parse_chardev(XmlCtx *c, xmlNode *n, VmCharKind kind) {
         ch->kind = kind;
         ch->target_port = -1;
         ch->same_as_serial = -1;
-        if (xml_prop(c, n, "type", &type) == 0)
+        if (xml_prop(c, n, "type", &type) <= 0)
                 type = (char *) "pty";
         (void) domxml_parse_char_source(c, n, type, &ch->src);
 

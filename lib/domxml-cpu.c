@@ -85,7 +85,7 @@ int domxml_parse_cpu(XmlCtx *c, xmlNode *n, VmCpu *cpu) {
                 ft = VM_ARRAY_NEW(c->def, cpu->features, cpu->n_features);
                 if (!ft)
                         return xml_oom(c);
-                if (xml_prop(c, f, "name", &ft->name) == 0)
+                if (xml_prop(c, f, "name", &ft->name) <= 0)
                         return xml_fail(c, f, "missing attribute 'name'");
                 if (strspn(ft->name, "abcdefghijklmnopqrstuvwxyz0123456789-_.") != strlen(ft->name) || !*ft->name)
                         return xml_fail(c, f, "invalid CPU feature name '%s'", ft->name);

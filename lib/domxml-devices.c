@@ -14,7 +14,7 @@ int domxml_parse_address(XmlCtx *c, xmlNode *parent, VmAddress *a) {
 
         if (!n)
                 return 0;
-        if (xml_prop_choice(c, n, "type", types, &type) == 0)
+        if (xml_prop_choice(c, n, "type", types, &type) <= 0)
                 return xml_fail(c, n, "missing attribute 'type'");
         if (!type)
                 return xml_status(c);
@@ -161,7 +161,7 @@ static int parse_source_chain(XmlCtx *c, xmlNode *n, VmDiskSource *src, bool top
         {
                 int t = VM_DISK_TYPE_FILE;
                 unsigned idx;
-                if (xml_prop_enum(c, b, "type", (int (*)(const char *)) vm_disk_type_from_string, &t) == 0)
+                if (xml_prop_enum(c, b, "type", (int (*)(const char *)) vm_disk_type_from_string, &t) <= 0)
                         return xml_fail(c, b, "missing attribute 'type'");
                 (void) xml_prop_uint(c, b, "index", &idx);
                 src->backing->type = t;
@@ -225,7 +225,7 @@ static int parse_disk(XmlCtx *c, xmlNode *n) {
         x = xml_child(c, n, "target");
         if (!x)
                 return xml_fail(c, n, "missing <target>");
-        if (xml_prop(c, x, "dev", &d->dst) == 0)
+        if (xml_prop(c, x, "dev", &d->dst) <= 0)
                 return xml_fail(c, x, "missing attribute 'dev'");
         if (strspn(d->dst, "abcdefghijklmnopqrstuvwxyz0123456789") != strlen(d->dst))
                 return xml_fail(c, x, "invalid target device name '%s'", d->dst);
@@ -416,7 +416,7 @@ static int parse_interface(XmlCtx *c, xmlNode *n) {
 
         if (!net)
                 return xml_oom(c);
-        if (xml_prop_choice(c, n, "type", types, &net->type) == 0)
+        if (xml_prop_choice(c, n, "type", types, &net->type) <= 0)
                 return xml_fail(c, n, "missing attribute 'type'");
         (void) xml_prop_yesno(c, n, "trustGuestRxFilters", &(VmTristate) { 0 });
         x = xml_child(c, n, "mac");
@@ -502,7 +502,7 @@ static int parse_input(XmlCtx *c, xmlNode *n) {
 
         if (!in)
                 return xml_oom(c);
-        if (xml_prop_choice(c, n, "type", types, &in->type) == 0)
+        if (xml_prop_choice(c, n, "type", types, &in->type) <= 0)
                 return xml_fail(c, n, "missing attribute 'type'");
         (void) xml_prop_choice(c, n, "bus", buses, &in->bus);
         if (!in->bus)
@@ -528,7 +528,7 @@ static int parse_graphics(XmlCtx *c, xmlNode *n) {
         if (!g)
                 return xml_oom(c);
         g->port = g->tls_port = g->websocket = -1;
-        if (xml_prop_choice(c, n, "type", types, &g->type) == 0)
+        if (xml_prop_choice(c, n, "type", types, &g->type) <= 0)
                 return xml_fail(c, n, "missing attribute 'type'");
         if (!streq(g->type, "vnc") && !streq(g->type, "spice"))
                 return xml_fail(c, n, "graphics type '%s' is not supported on a headless host service", g->type);
@@ -584,7 +584,7 @@ static int parse_video(XmlCtx *c, xmlNode *n) {
         m = xml_child(c, n, "model");
         if (!m)
                 return xml_fail(c, n, "missing <model>");
-        if (xml_prop_choice(c, m, "type", models, &v->model) == 0)
+        if (xml_prop_choice(c, m, "type", models, &v->model) <= 0)
                 return xml_fail(c, m, "missing attribute 'type'");
         (void) xml_prop_uint(c, m, "vram", &v->vram_kib);
         (void) xml_prop_uint(c, m, "ram", &v->ram_kib);
@@ -608,7 +608,7 @@ static int parse_sound(XmlCtx *c, xmlNode *n) {
 
         if (!s)
                 return xml_oom(c);
-        if (xml_prop_choice(c, n, "model", models, &s->model) == 0)
+        if (xml_prop_choice(c, n, "model", models, &s->model) <= 0)
                 return xml_fail(c, n, "missing or unsupported attribute 'model'");
         XML_FOREACH_ELEMENT(k, n) {
                 char **cd;
@@ -639,13 +639,33 @@ static int parse_audio(XmlCtx *c, xmlNode *n) {
                 return xml_oom(c);
         if (xml_prop_uint(c, n, "id", &a->id) <= 0 || a->id == 0)
                 return xml_fail(c, n, "attribute 'id' must be a positive number");
-        if (xml_prop_choice(c, n, "type", types, &a->type) == 0)
+        if (xml_prop_choice(c, n, "type", types, &a->type) <= 0)
                 return xml_fail(c, n, "missing or unsupported attribute 'type'");
         (void) xml_prop(c, n, "path", &a->path);
         (void) xml_prop_uint(c, n, "timerPeriod", &a->timer_period);
-        XML_FOREACH_ELEMENT(io, n)
-                if (xml_is(io, "input") || xml_is(io, "output"))
-                        return xml_fail(c, io, "audio stream tuning is not supported");
+        XML_FOREACH_ELEMENT(io, n) {
+                VmAudioStream *st;
+                xmlNode *set;
+                if (!xml_is(io, "input") && !xml_is(io, "output"))
+                        continue;
+                st = xml_is(io, "input") ? &a->in : &a->out;
+                if (st->set)
+                        return xml_fail(c, io, "element may appear only once");
+                xml_mark(io);
+                st->set = true;
+                (void) xml_prop_yesno(c, io, "mixingEngine", &st->mixing_engine);
+                (void) xml_prop_yesno(c, io, "fixedSettings", &st->fixed_settings);
+                (void) xml_prop_uint(c, io, "voices", &st->voices);
+                (void) xml_prop_uint(c, io, "bufferLength", &st->buffer_length);
+                set = xml_child(c, io, "settings");
+                if (set) {
+                        (void) xml_prop_uint(c, set, "frequency", &st->frequency);
+                        (void) xml_prop_uint(c, set, "channels", &st->channels);
+                        (void) xml_prop_choice(c, set, "format", (const char * const[]) { "s8", "u8", "s16", "u16",
+                                                                                           "s32", "u32", "f32", NULL },
+                                               &st->format);
+                }
+        }
         return xml_status(c);
 }
 
@@ -657,7 +677,7 @@ static int parse_watchdog(XmlCtx *c, xmlNode *n) {
 
         if (!w)
                 return xml_oom(c);
-        if (xml_prop_choice(c, n, "model", models, &w->model) == 0)
+        if (xml_prop_choice(c, n, "model", models, &w->model) <= 0)
                 return xml_fail(c, n, "missing or unsupported attribute 'model'");
         w->action = (char *) "reset";
         (void) xml_prop_choice(c, n, "action", actions, &w->action);
@@ -672,7 +692,7 @@ static int parse_rng(XmlCtx *c, xmlNode *n) {
 
         if (!g)
                 return xml_oom(c);
-        if (xml_prop_choice(c, n, "model", models, &g->model) == 0)
+        if (xml_prop_choice(c, n, "model", models, &g->model) <= 0)
                 return xml_fail(c, n, "missing or unsupported attribute 'model'");
         b = xml_child(c, n, "backend");
         if (!b)
@@ -690,7 +710,7 @@ static int parse_rng(XmlCtx *c, xmlNode *n) {
                                         g->backend_path);
         } else if (streq(g->backend_model, "egd")) {
                 char *type = NULL;
-                if (xml_prop(c, b, "type", &type) == 0)
+                if (xml_prop(c, b, "type", &type) <= 0)
                         return xml_fail(c, b, "missing attribute 'type'");
                 (void) domxml_parse_char_source(c, b, type, &g->egd);
         }
@@ -714,7 +734,7 @@ static int parse_memballoon(XmlCtx *c, xmlNode *n) {
         if (m->present)
                 return xml_fail(c, n, "only one <memballoon> is allowed");
         m->present = true;
-        if (xml_prop_choice(c, n, "model", (const char * const[]) { "virtio", "none", NULL }, &m->model) == 0)
+        if (xml_prop_choice(c, n, "model", (const char * const[]) { "virtio", "none", NULL }, &m->model) <= 0)
                 return xml_fail(c, n, "missing attribute 'model'");
         (void) xml_prop_onoff(c, n, "autodeflate", &m->autodeflate);
         (void) xml_prop_onoff(c, n, "freePageReporting", &m->free_page_reporting);
@@ -777,7 +797,7 @@ static int parse_iommu(XmlCtx *c, xmlNode *n) {
         if (m->present)
                 return xml_fail(c, n, "only one <iommu> is allowed");
         m->present = true;
-        if (xml_prop_choice(c, n, "model", (const char * const[]) { "intel", "virtio", NULL }, &m->model) == 0)
+        if (xml_prop_choice(c, n, "model", (const char * const[]) { "intel", "virtio", NULL }, &m->model) <= 0)
                 return xml_fail(c, n, "missing or unsupported attribute 'model'");
         d = xml_child(c, n, "driver");
         if (d) {
@@ -797,9 +817,9 @@ static int parse_redirdev(XmlCtx *c, xmlNode *n) {
 
         if (!r)
                 return xml_oom(c);
-        if (xml_prop_choice(c, n, "bus", (const char * const[]) { "usb", NULL }, &r->bus) == 0)
+        if (xml_prop_choice(c, n, "bus", (const char * const[]) { "usb", NULL }, &r->bus) <= 0)
                 return xml_fail(c, n, "missing attribute 'bus'");
-        if (xml_prop(c, n, "type", &type) == 0)
+        if (xml_prop(c, n, "type", &type) <= 0)
                 return xml_fail(c, n, "missing attribute 'type'");
         (void) domxml_parse_char_source(c, n, type, &r->src);
         (void) domxml_parse_address(c, n, &r->addr);
@@ -817,7 +837,7 @@ static int parse_smartcard(XmlCtx *c, xmlNode *n) {
                 return xml_fail(c, n, "missing attribute 'mode'");
         if (!streq(s->mode, "passthrough"))
                 return xml_fail(c, n, "smartcard mode '%s' needs host NSS access, which is not supported", s->mode);
-        if (xml_prop(c, n, "type", &type) == 0)
+        if (xml_prop(c, n, "type", &type) <= 0)
                 return xml_fail(c, n, "missing attribute 'type'");
         (void) domxml_parse_char_source(c, n, type, &s->src);
         (void) domxml_parse_address(c, n, &s->addr);

@@ -178,7 +178,7 @@ static int parse_os(XmlCtx *c, xmlNode *os) {
 }
 
 static int parse_state(XmlCtx *c, xmlNode *n, VmTristate *ret) {
-        if (xml_prop_onoff(c, n, "state", ret) == 0)
+        if (xml_prop_onoff(c, n, "state", ret) <= 0)
                 *ret = VM_TRISTATE_ON;
         return xml_status(c);
 }
@@ -286,7 +286,7 @@ static int parse_clock(XmlCtx *c, xmlNode *n) {
                 tm = VM_ARRAY_NEW(c->def, k->timers, k->n_timers);
                 if (!tm)
                         return xml_oom(c);
-                if (xml_prop_choice(c, t, "name", timers, &tm->name) == 0)
+                if (xml_prop_choice(c, t, "name", timers, &tm->name) <= 0)
                         return xml_fail(c, t, "missing attribute 'name'");
                 (void) xml_prop_yesno(c, t, "present", &tm->present);
                 (void) xml_prop_choice(c, t, "tickpolicy", policies, &tm->tickpolicy);
@@ -502,14 +502,14 @@ static int parse_qemu_commandline(XmlCtx *c, xmlNode *cl) {
                         a = VM_ARRAY_NEW(def, def->qemu_args, def->n_qemu_args);
                         if (!a)
                                 return xml_oom(c);
-                        if (xml_prop(c, n, "value", a) == 0)
+                        if (xml_prop(c, n, "value", a) <= 0)
                                 return xml_fail(c, n, "missing attribute 'value'");
                 } else if (xml_is_ns(n, QEMU_NS_HREF, "env")) {
                         VmQemuEnv *e = VM_DEVICE_NEW(def, qemu_env);
                         xml_mark(n);
                         if (!e)
                                 return xml_oom(c);
-                        if (xml_prop(c, n, "name", &e->name) == 0)
+                        if (xml_prop(c, n, "name", &e->name) <= 0)
                                 return xml_fail(c, n, "missing attribute 'name'");
                         (void) xml_prop(c, n, "value", &e->value);
                         /* POSIX shell-safe names only: the line is printed for pasting into a shell */
@@ -539,7 +539,7 @@ static int parse_domain(XmlCtx *c, xmlNode *root) {
         if (!xml_is(root, "domain"))
                 return xml_fail(c, root, "root element must be <domain>");
         xml_mark(root);
-        if (xml_prop_choice(c, root, "type", virt_types, &def->virt_type) == 0)
+        if (xml_prop_choice(c, root, "type", virt_types, &def->virt_type) <= 0)
                 return xml_fail(c, root, "missing attribute 'type' (qemu or kvm)");
         (void) xml_prop(c, root, "id", &v);     /* a runtime id from a live dump, meaningless here */
 

@@ -235,8 +235,16 @@ typedef struct VmSound {
         char *alias;
 } VmSound;
 
+typedef struct VmAudioStream {
+        bool set;
+        VmTristate mixing_engine, fixed_settings;
+        unsigned voices, buffer_length, frequency, channels;   /* 0 = QEMU's default */
+        char *format;                   /* s8, u8, s16, u16, s32, u32, f32 */
+} VmAudioStream;
+
 typedef struct VmAudio {
         unsigned id;
+        VmAudioStream in, out;
         char *type;                     /* none, file, pa, spice, sdl, alsa, oss, coreaudio, jack, pipewire, dbus */
         char *path;                     /* file backend */
         unsigned timer_period;

@@ -364,6 +364,27 @@ void qemu_build_audio(QemuBuild *b) {
                         props_str(&p, "driver", au->type);
                 if (au->timer_period)
                         props_uint(&p, "timer-period", au->timer_period);
+                for (unsigned k = 0; k < 2; k++) {
+                        const VmAudioStream *st = k == 0 ? &au->in : &au->out;
+                        Props sp;
+                        if (!st->set)
+                                continue;
+                        props_init(&sp);
+                        if (st->mixing_engine != VM_TRISTATE_ABSENT)
+                                props_bool(&sp, "mixing-engine", st->mixing_engine == VM_TRISTATE_ON);
+                        if (st->fixed_settings != VM_TRISTATE_ABSENT)
+                                props_bool(&sp, "fixed-settings", st->fixed_settings == VM_TRISTATE_ON);
+                        if (st->voices)
+                                props_uint(&sp, "voices", st->voices);
+                        if (st->buffer_length)
+                                props_uint(&sp, "buffer-length", st->buffer_length);
+                        if (st->frequency)
+                                props_uint(&sp, "frequency", st->frequency);
+                        if (st->channels)
+                                props_uint(&sp, "channels", st->channels);
+                        props_str(&sp, "format", st->format);
+                        props_obj(&p, k == 0 ? "in" : "out", &sp);
+                }
         } else {
                 bool spice = false;
                 for (unsigned i = 0; i < def->n_graphics; i++)

@@ -275,20 +275,49 @@ static void build_smp(QemuBuild *b) {
         argv_add_opts(b->a, "-smp", &o);
 }
 
+/* Machine types before 5.1 still take "-numa node,mem=" (QEMU refuses it from 5.1 on); libvirt uses
+ * that legacy form there when no cell needs a real memory backend, and so do we, so the guest sees
+ * the same memory layout as under libvirt. */
+static bool numa_legacy_mem(const VmDef *def) {
+        const char *m = def->os.machine, *v;
+        unsigned major = 0, minor = 0;
+
+        v = startswith(m, "pc-i440fx-") ?: startswith(m, "pc-q35-");
+        if (!v || sscanf(v, "%u.%u", &major, &minor) != 2)
+                return false;           /* "pc", "q35": the newest type */
+        if (major > 5 || (major == 5 && minor >= 1))
+                return false;
+        if (def->mem.hugepages || def->mem.source_type || def->mem.access_mode)
+                return false;
+        for (unsigned i = 0; i < def->cpu.n_cells; i++)
+                if (def->cpu.cells[i].mem_access)
+                        return false;
+        return true;
+}
+
 static void build_numa(QemuBuild *b) {
         const VmDef *def = b->def;
         const VmCpu *cpu = &def->cpu;
+        bool legacy = numa_legacy_mem(def);
+
+        if (legacy && cpu->n_cells > 0 && def->mem.allocation_mode && streq(def->mem.allocation_mode, "immediate"))
+                argv_add(b->a, "-mem-prealloc");
 
         for (unsigned i = 0; i < cpu->n_cells; i++) {
                 const VmNumaCell *cell = &cpu->cells[i];
                 const char *access = cell->mem_access ?: def->mem.access_mode;
+                bool file_backed;
                 QemuOpts o = {};
                 char id[32];
                 Props p;
 
                 snprintf(id, sizeof(id), "ram-node%u", i);
+                if (legacy)
+                        goto node;
                 props_init(&p);
-                if (access || def->mem.hugepages || (def->mem.source_type && streq(def->mem.source_type, "file"))) {
+                file_backed = access || def->mem.hugepages ||
+                              (def->mem.source_type && streq(def->mem.source_type, "file"));
+                if (file_backed) {
                         char *path = NULL;
                         props_str(&p, "qom-type", "memory-backend-file");
                         props_str(&p, "id", id);
@@ -306,11 +335,12 @@ static void build_numa(QemuBuild *b) {
                 }
                 if (def->mem.allocation_mode && streq(def->mem.allocation_mode, "immediate"))
                         props_bool(&p, "prealloc", true);
-                if (cell->discard == VM_TRISTATE_ON)
+                /* discard-data only means something for file-backed memory */
+                if (cell->discard == VM_TRISTATE_ON && file_backed)
                         props_bool(&p, "discard-data", true);
                 props_uint(&p, "size", round_mib(cell->memory_kib) * 1024 * 1024);
                 argv_add_props(b->a, "-object", &p);
-
+node:
                 qemu_opts_add_literal(&o, "node");
                 qemu_opts_addf(&o, "nodeid", "%u", i);
                 if (cell->cpus) {
@@ -331,7 +361,10 @@ static void build_numa(QemuBuild *b) {
                         }
                         free(dup);
                 }
-                qemu_opts_add(&o, "memdev", id);
+                if (legacy)
+                        qemu_opts_addf(&o, "mem", "%" PRIu64, round_mib(cell->memory_kib));
+                else
+                        qemu_opts_add(&o, "memdev", id);
                 argv_add_opts(b->a, "-numa", &o);
         }
         for (unsigned i = 0; i < cpu->n_cells; i++)

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Runs every vmunit test: unit and golden tests (plain, then under ASan+UBSan), the libvirt
+# conformance comparison, the system tests under a real systemd in a container, and a bounded
+# fuzzing run. Needs root (QEMU, containers). Prints one summary line per stage and a closing
+# "N passed, N failed" line counting the stages.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+passed=0 failed=0
+stage() {
+        local name=$1; shift
+        echo "=== $name: $*"
+        local start=$SECONDS
+        if "$@"; then
+                passed=$((passed + 1)); echo "=== $name: ok ($((SECONDS - start)) s)"
+        else
+                failed=$((failed + 1)); echo "=== $name: FAILED ($((SECONDS - start)) s)"
+        fi
+}
+
+stage build scripts/build.sh
+stage unit meson test -C build --suite unit --print-errorlogs
+if [ ! -f build-asan/build.ninja ]; then
+        meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
+fi
+stage unit-asan env ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+        meson test -C build-asan --suite unit --print-errorlogs
+stage conformance meson test -C build --suite conformance --print-errorlogs --timeout-multiplier 3
+if meson test -C build --list 2>/dev/null | grep -q '^vmunit:system'; then
+        stage system meson test -C build --suite system --print-errorlogs
+fi
+if [ -x fuzz/run-fuzz.sh ]; then
+        stage fuzz fuzz/run-fuzz.sh "${VMUNIT_FUZZ_SECONDS:-60}"
+fi
+echo "test stages: $passed passed, $failed failed"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -16,6 +16,7 @@ typedef struct QemuBuildOptions {
         const char *state_dir;          /* HOME of QEMU, NUMA/memory files; e.g. /var/lib/vmunit/NAME */
         bool seccomp_sandbox;           /* QEMU's own -sandbox */
         int tap_fd_base;                /* fd number of the first tap passed in (fixed in tests) */
+        const char *firmware_dirs;      /* firmware descriptor dirs, ':'-separated; NULL = the system's */
 } QemuBuildOptions;
 
 typedef struct QemuCommand {

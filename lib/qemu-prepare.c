@@ -6,6 +6,7 @@
  */
 #include <stdio.h>
 
+#include "firmware.h"
 #include "qemu-argv-internal.h"
 
 #define PCI_MAX_BUSES 256
@@ -1045,12 +1046,21 @@ int qemu_prepare(QemuBuild *b) {
                 if (sum == 0)
                         return qb_fail(b, -EINVAL, "<cpu><numa>: cells have no memory");
         }
+        if (def->os.firmware && !def->os.loader) {
+                /* globs in descriptors name versioned types; an alias means the newest */
+                const char *full = streq(def->os.machine, "pc") ? "pc-i440fx-7.2" :
+                                   streq(def->os.machine, "q35") ? "pc-q35-7.2" : def->os.machine;
+                char *err = NULL;
+                r = firmware_autoselect(def, full, b->opts->firmware_dirs ?: FIRMWARE_DIRS_DEFAULT, &err);
+                if (r < 0) {
+                        qb_fail(b, r, "%s", err ?: "out of memory");
+                        free(err);
+                        return r;
+                }
+        }
         if (def->os.loader_type && streq(def->os.loader_type, "pflash") && def->os.loader_secure == VM_TRISTATE_ON &&
             def->features.smm != VM_TRISTATE_ON)
                 return qb_fail(b, -EINVAL, "<os><loader secure='yes'>: needs <features><smm state='on'/>");
-        if (def->os.firmware && !def->os.loader)
-                return qb_fail(b, -EOPNOTSUPP, "<os firmware='%s'>: automatic firmware selection is not supported "
-                               "yet; give <loader> (and <nvram>) explicitly", def->os.firmware);
         if (def->os.nvram_template && !def->os.nvram) {
                 /* the supervisor creates it from the template on first start */
                 char *p = NULL;

@@ -26,6 +26,9 @@ if [ "$(id -u)" != 0 ]; then
         exit 77
 fi
 vmctl=$(readlink -f "$vmctl")
+# hwcompare uses fixed image paths and ports: one run at a time on this machine
+exec 9>/run/lock/vmunit-hwcompare.lock
+flock 9
 [ -x "$vmctl" ] || { echo "conformance: $vmctl not built" >&2; exit 1; }
 
 # net-as-ethernet-tap-fd: libvirt's domxml-to-native turns every <interface> into a tap with a fake fd.

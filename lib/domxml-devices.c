@@ -621,6 +621,7 @@ static int parse_sound(XmlCtx *c, xmlNode *n) {
                 cd = VM_ARRAY_NEW(c->def, s->codecs, cnt);
                 if (!cd || !VM_ARRAY_NEW(c->def, s->codecs, cnt))
                         return xml_oom(c);
+                cd = &s->codecs[cnt - 2];       /* the second grow (NULL terminator) may move the array */
                 (void) xml_prop_choice(c, k, "type", (const char * const[]) { "duplex", "micro", "output", NULL }, cd);
         }
         a = xml_child(c, n, "audio");

@@ -264,6 +264,7 @@ static int parse_disk(XmlCtx *c, xmlNode *n) {
                 (void) xml_prop_onoff(c, x, "ioeventfd", &d->ioeventfd);
                 (void) xml_prop_uint(c, x, "iothread", &d->iothread);
                 (void) xml_prop_uint(c, x, "queues", &d->queues);
+                (void) domxml_parse_virtio_opts(c, x, &d->virtio);
                 (void) xml_prop(c, x, "error_policy", &d->error_policy);
                 (void) xml_prop(c, x, "rerror_policy", &d->rerror_policy);
                 (void) parse_metadata_cache(c, x, &d->src);
@@ -345,7 +346,8 @@ static int parse_controller(XmlCtx *c, xmlNode *n) {
         if (xml_prop_enum(c, n, "type", (int (*)(const char *)) vm_controller_type_from_string, &type) <= 0)
                 return xml_fail(c, n, "missing or invalid attribute 'type'");
         k->type = type;
-        (void) xml_prop_uint(c, n, "index", &k->index);
+        if (xml_prop_uint(c, n, "index", &k->index) == 0)
+                k->index_auto = true;
         (void) xml_prop(c, n, "model", &k->model);
         (void) xml_prop_int(c, n, "ports", &k->ports);
         (void) xml_prop_int(c, n, "vectors", &k->vectors);
@@ -387,6 +389,7 @@ static int parse_controller(XmlCtx *c, xmlNode *n) {
         }
         x = xml_child(c, n, "driver");
         if (x) {
+                (void) domxml_parse_virtio_opts(c, x, &k->virtio);
                 (void) xml_prop_uint(c, x, "queues", &k->queues);
                 (void) xml_prop_uint(c, x, "iothread", &k->iothread);
                 (void) xml_prop_uint(c, x, "cmd_per_lun", &k->cmd_per_lun);
@@ -467,6 +470,7 @@ static int parse_interface(XmlCtx *c, xmlNode *n) {
         x = xml_child(c, n, "driver");
         if (x) {
                 (void) xml_prop_choice(c, x, "name", (const char * const[]) { "qemu", "vhost", NULL }, &net->driver_name);
+                (void) domxml_parse_virtio_opts(c, x, &net->virtio);
                 (void) xml_prop_uint(c, x, "queues", &net->queues);
         }
         x = xml_child(c, n, "rom");
@@ -507,8 +511,21 @@ static int parse_input(XmlCtx *c, xmlNode *n) {
         (void) xml_prop_choice(c, n, "bus", buses, &in->bus);
         if (!in->bus)
                 in->bus = (char *) (streq(in->type, "tablet") ? "usb" : "ps2");
-        if (streq(in->type, "passthrough") || streq(in->type, "evdev"))
-                return xml_fail(c, n, "host input passthrough is not supported");
+        if (streq(in->type, "passthrough") || streq(in->type, "evdev")) {
+                xmlNode *s = xml_child(c, n, "source");
+                if (!s || xml_prop(c, s, "evdev", &in->source_evdev) <= 0 ||
+                    !startswith(in->source_evdev, "/dev/input/"))
+                        return xml_fail(c, n, "needs <source evdev='/dev/input/...'>");
+                if (streq(in->type, "evdev")) {
+                        (void) xml_prop_yesno(c, s, "grab", &(VmTristate) { 0 });
+                        (void) xml_prop_onoff(c, s, "repeat", &(VmTristate) { 0 });
+                        (void) xml_prop(c, s, "grabToggle", &(char *) { NULL });
+                        return xml_fail(c, s, "evdev input (input-linux) is not supported yet");
+                }
+                if (!streq(in->bus, "virtio"))
+                        return xml_fail(c, n, "input passthrough needs bus='virtio'");
+        }
+        (void) domxml_parse_virtio_opts(c, xml_child(c, n, "driver"), &in->virtio);
         if (streq(in->bus, "xen"))
                 return xml_fail(c, n, "bus='xen' is not supported");
         if (streq(in->bus, "ps2") && streq(in->type, "tablet"))
@@ -571,6 +588,9 @@ static int parse_graphics(XmlCtx *c, xmlNode *n) {
         x = xml_child(c, n, "image");
         if (x)
                 (void) xml_prop(c, x, "compression", &g->image_compression);
+        x = xml_child(c, n, "audio");
+        if (x)
+                (void) xml_prop(c, x, "id", &g->audio_id);
         return xml_status(c);
 }
 
@@ -594,15 +614,21 @@ static int parse_video(XmlCtx *c, xmlNode *n) {
         (void) xml_prop_yesno(c, m, "primary", &v->primary);
         if (xml_child(c, m, "acceleration"))
                 return xml_fail(c, m, "3D acceleration is not supported");
-        if (xml_child(c, n, "driver"))
-                return xml_fail(c, n, "video <driver> options are not supported");
+        {
+                xmlNode *d = xml_child(c, n, "driver");
+                char *name = NULL;
+                if (d && xml_prop(c, d, "name", &name) > 0 && !streq(name, "qemu"))
+                        return xml_fail(c, d, "video driver '%s' is not supported", name);
+                (void) domxml_parse_virtio_opts(c, d, &v->virtio);
+        }
         (void) domxml_parse_alias(c, n, &v->alias);
         (void) domxml_parse_address(c, n, &v->addr);
         return xml_status(c);
 }
 
 static int parse_sound(XmlCtx *c, xmlNode *n) {
-        static const char * const models[] = { "ich6", "ich7", "ich9", "ac97", "es1370", "sb16", "usb", NULL };
+        static const char * const models[] = { "ich6", "ich7", "ich9", "ac97", "es1370", "sb16", "usb", "pcspk",
+                                               NULL };
         VmSound *s = VM_DEVICE_NEW(c->def, sounds);
         xmlNode *a;
 
@@ -633,11 +659,17 @@ static int parse_sound(XmlCtx *c, xmlNode *n) {
 }
 
 static int parse_audio(XmlCtx *c, xmlNode *n) {
-        static const char * const types[] = { "none", "file", "spice", NULL };
+        static const char * const types[] = { "none", "file", "spice", "alsa", "oss", "pulseaudio", "sdl",
+                                              "coreaudio", "jack", "dbus", NULL };
         VmAudio *a = VM_DEVICE_NEW(c->def, audios);
 
         if (!a)
                 return xml_oom(c);
+        a->dsp_policy = -1;
+        (void) xml_prop(c, n, "serverName", &a->server_name);
+        (void) xml_prop_yesno(c, n, "tryMMap", &a->try_mmap);
+        (void) xml_prop_yesno(c, n, "exclusive", &a->exclusive);
+        (void) xml_prop_int(c, n, "dspPolicy", &a->dsp_policy);
         if (xml_prop_uint(c, n, "id", &a->id) <= 0 || a->id == 0)
                 return xml_fail(c, n, "attribute 'id' must be a positive number");
         if (xml_prop_choice(c, n, "type", types, &a->type) <= 0)
@@ -658,6 +690,12 @@ static int parse_audio(XmlCtx *c, xmlNode *n) {
                 (void) xml_prop_yesno(c, io, "fixedSettings", &st->fixed_settings);
                 (void) xml_prop_uint(c, io, "voices", &st->voices);
                 (void) xml_prop_uint(c, io, "bufferLength", &st->buffer_length);
+                (void) xml_prop(c, io, "name", &st->name);
+                (void) xml_prop(c, io, "streamName", &st->stream_name);
+                (void) xml_prop(c, io, "dev", &st->dev);
+                (void) xml_prop_uint(c, io, "latency", &st->latency);
+                (void) xml_prop_uint(c, io, "bufferCount", &st->buffer_count);
+                (void) xml_prop_yesno(c, io, "tryPoll", &st->try_poll);
                 set = xml_child(c, io, "settings");
                 if (set) {
                         (void) xml_prop_uint(c, set, "frequency", &st->frequency);
@@ -721,8 +759,7 @@ static int parse_rng(XmlCtx *c, xmlNode *n) {
                         return xml_fail(c, x, "attribute 'bytes' must be a positive number");
                 (void) xml_prop_uint(c, x, "period", &g->rate_period);
         }
-        if (xml_child(c, n, "driver"))
-                return xml_fail(c, n, "virtio <driver> options are not supported");
+        (void) domxml_parse_virtio_opts(c, xml_child(c, n, "driver"), &g->virtio);
         (void) domxml_parse_alias(c, n, &g->alias);
         (void) domxml_parse_address(c, n, &g->addr);
         return xml_status(c);
@@ -742,8 +779,7 @@ static int parse_memballoon(XmlCtx *c, xmlNode *n) {
         x = xml_child(c, n, "stats");
         if (x)
                 (void) xml_prop_uint(c, x, "period", &m->stats_period);
-        if (xml_child(c, n, "driver"))
-                return xml_fail(c, n, "virtio <driver> options are not supported");
+        (void) domxml_parse_virtio_opts(c, xml_child(c, n, "driver"), &m->virtio);
         (void) domxml_parse_address(c, n, &m->addr);
         return xml_status(c);
 }
@@ -846,6 +882,50 @@ static int parse_smartcard(XmlCtx *c, xmlNode *n) {
 }
 
 
+/* libvirt's virDomainAssignControllerIndexes: a controller without index= gets the lowest index
+ * unused by its type, except that an ich9 USB2 companion joins the set of the USB controller
+ * before it unless that set already has its model. */
+static void assign_controller_indexes(VmDef *def) {
+        for (unsigned i = 0; i < def->n_controllers; i++) {
+                VmController *k = &def->controllers[i];
+                if (!k->index_auto)
+                        continue;
+                if (k->type == VM_CONTROLLER_USB && k->model && startswith(k->model, "ich9-")) {
+                        VmController *prev = NULL;
+                        for (unsigned j = i; j-- > 0; )
+                                if (def->controllers[j].type == VM_CONTROLLER_USB) {
+                                        prev = &def->controllers[j];
+                                        break;
+                                }
+                        if (prev && prev->model && startswith(prev->model, "ich9-")) {
+                                bool taken = false;
+                                for (unsigned j = 0; j < i; j++)
+                                        if (def->controllers[j].type == VM_CONTROLLER_USB &&
+                                            def->controllers[j].index == prev->index &&
+                                            streq_ptr(def->controllers[j].model, k->model))
+                                                taken = true;
+                                if (!taken) {
+                                        k->index = prev->index;
+                                        k->index_auto = false;
+                                        continue;
+                                }
+                        }
+                }
+                for (unsigned idx = 0;; idx++) {
+                        bool used = false;
+                        for (unsigned j = 0; j < def->n_controllers; j++)
+                                if (j != i && def->controllers[j].type == k->type && !def->controllers[j].index_auto &&
+                                    def->controllers[j].index == idx)
+                                        used = true;
+                        if (!used) {
+                                k->index = idx;
+                                break;
+                        }
+                }
+                k->index_auto = false;
+        }
+}
+
 int domxml_parse_devices(XmlCtx *c, xmlNode *devices) {
         static const struct {
                 const char *name;
@@ -896,6 +976,17 @@ int domxml_parse_devices(XmlCtx *c, xmlNode *devices) {
                                 if (r < 0)
                                         return r;
                         }
+                {
+                        bool handled;
+                        r = domxml_parse_more_devices(c, n, &handled);
+                        if (r < 0)
+                                return r;
+                        if (handled) {
+                                r = xml_check_unconsumed(c, n);
+                                if (r < 0)
+                                        return r;
+                        }
+                }
                 for (size_t k = 0; k < _VM_CHAR_KIND_MAX; k++)
                         if (xml_is(n, chars[k])) {
                                 xml_mark(n);
@@ -908,5 +999,6 @@ int domxml_parse_devices(XmlCtx *c, xmlNode *devices) {
                         }
         }
         xml_mark(devices);
+        assign_controller_indexes(c->def);
         return xml_status(c);
 }

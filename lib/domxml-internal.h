@@ -10,4 +10,6 @@ int domxml_parse_boot_order(XmlCtx *c, xmlNode *parent, unsigned *ret);
 int domxml_parse_alias(XmlCtx *c, xmlNode *parent, char **ret);
 /* <driver iommu= ats= packed= page_per_vq=>: virtio options vmunit cannot honour are refused. */
 int domxml_parse_cpu(XmlCtx *c, xmlNode *n, VmCpu *cpu);
+int domxml_parse_virtio_opts(XmlCtx *c, xmlNode *driver, VmVirtioOpts *o);
+int domxml_parse_more_devices(XmlCtx *c, xmlNode *n, bool *handled);
 int domxml_parse_chardev(XmlCtx *c, xmlNode *n, VmCharKind kind);

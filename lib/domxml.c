@@ -231,8 +231,11 @@ static int parse_features(XmlCtx *c, xmlNode *f) {
                                         (void) xml_prop(c, h, "value", &e->string);
                                 else if (hv && streq(e->name, "stimer")) {
                                         xmlNode *d = xml_child(c, h, "direct");
-                                        if (d)
-                                                (void) xml_fail(c, d, "direct stimer is not supported");
+                                        VmTristate direct = VM_TRISTATE_ABSENT;
+                                        if (d) {
+                                                (void) parse_state(c, d, &direct);
+                                                e->value = direct == VM_TRISTATE_ON;
+                                        }
                                 } else if (!hv && streq(e->name, "dirty-ring"))
                                         (void) xml_prop_uint(c, h, "size", &e->value);
                         }

@@ -43,6 +43,11 @@ typedef struct VmAddress {
         bool assigned;                          /* PCI: set by the XML or by pci-addr.c */
 } VmAddress;
 
+/* <driver iommu= ats= packed= page_per_vq=> of virtio devices */
+typedef struct VmVirtioOpts {
+        VmTristate iommu, ats, packed, page_per_vq;
+} VmVirtioOpts;
+
 /* ---- disks ---- */
 
 typedef enum VmDiskType { VM_DISK_TYPE_FILE, VM_DISK_TYPE_BLOCK, VM_DISK_TYPE_DIR,
@@ -100,6 +105,7 @@ typedef struct VmDisk {
         VmDiskIoTune iotune;
         VmAddress addr;
         char *alias;
+        VmVirtioOpts virtio;
 } VmDisk;
 
 /* ---- controllers ---- */
@@ -114,6 +120,7 @@ typedef enum VmControllerType { VM_CONTROLLER_IDE, VM_CONTROLLER_FDC, VM_CONTROL
 typedef struct VmController {
         VmControllerType type;
         unsigned index;
+        bool index_auto;                /* no index= in the XML: assigned after parsing (libvirt's rule) */
         char *model;                    /* type-specific model; NULL = default */
         int ports, vectors;             /* -1 = unset */
         unsigned max_ports, max_virtserial_ports;  /* virtio-serial */
@@ -129,6 +136,7 @@ typedef struct VmController {
         unsigned master_startport;
         VmAddress addr;
         char *alias;
+        VmVirtioOpts virtio;
 } VmController;
 
 /* ---- network ---- */
@@ -151,6 +159,7 @@ typedef struct VmNet {
         VmTristate rom_bar, rom_enabled;
         VmAddress addr;
         char *alias;
+        VmVirtioOpts virtio;
 } VmNet;
 
 /* ---- character devices ---- */
@@ -198,6 +207,7 @@ typedef struct VmInput {
         char *source_evdev;
         VmAddress addr;
         char *alias;
+        VmVirtioOpts virtio;
 } VmInput;
 
 typedef struct VmGraphics {
@@ -211,6 +221,7 @@ typedef struct VmGraphics {
         char *share_policy;
         VmTristate tls;
         char *default_mode;             /* spice */
+        char *audio_id;                 /* <audio id=N/> */
         char *image_compression, *jpeg_compression, *zlib_compression, *playback_compression;
         char *streaming_mode, *clipboard_copypaste, *mouse_mode, *filetransfer;
         unsigned n_spice_channels;
@@ -225,6 +236,7 @@ typedef struct VmVideo {
         char *driver_name;              /* vhostuser, qemu */
         VmAddress addr;
         char *alias;
+        VmVirtioOpts virtio;
 } VmVideo;
 
 typedef struct VmSound {
@@ -240,6 +252,9 @@ typedef struct VmAudioStream {
         VmTristate mixing_engine, fixed_settings;
         unsigned voices, buffer_length, frequency, channels;   /* 0 = QEMU's default */
         char *format;                   /* s8, u8, s16, u16, s32, u32, f32 */
+        char *name, *stream_name, *dev; /* pulseaudio / alsa, oss */
+        unsigned latency, buffer_count;
+        VmTristate try_poll;
 } VmAudioStream;
 
 typedef struct VmAudio {
@@ -247,17 +262,34 @@ typedef struct VmAudio {
         VmAudioStream in, out;
         char *type;                     /* none, file, pa, spice, sdl, alsa, oss, coreaudio, jack, pipewire, dbus */
         char *path;                     /* file backend */
+        char *server_name;              /* pulseaudio, jack */
+        VmTristate try_mmap, exclusive; /* oss */
+        int dsp_policy;                 /* oss; -1 = unset */
         unsigned timer_period;
 } VmAudio;
 
 /* ---- misc devices ---- */
 
 typedef struct VmHostdev {
-        char *mode, *type;
-        VmAddress source_addr;
+        char *type;                     /* pci, usb, scsi */
+        VmTristate managed;
+        VmAddress source_addr;          /* pci: domain/bus/slot/function; usb: bus + unit(=device) */
+        unsigned usb_vendor, usb_product;       /* usb by id; 0 = by bus/device */
+        bool usb_by_id;
+        VmTristate guest_reset;         /* usb: <source guestReset=>: ON off, OFF uninitialized-only... */
+        char *guest_reset_mode;         /* off, uninitialized, on */
+        char *scsi_adapter;             /* scsi_host0 */
+        bool readonly, shareable;
+        VmTristate rom_bar;
+        char *rom_file;
         VmAddress addr;
         unsigned boot_order;
+        char *alias;
 } VmHostdev;
+
+typedef struct VmHub {
+        VmAddress addr;
+} VmHub;
 
 typedef struct VmWatchdog {
         char *model;                    /* i6300esb, ib700, diag288, itco */
@@ -273,6 +305,7 @@ typedef struct VmRng {
         unsigned rate_bytes, rate_period;
         VmAddress addr;
         char *alias;
+        VmVirtioOpts virtio;
 } VmRng;
 
 typedef struct VmMemballoon {
@@ -281,6 +314,7 @@ typedef struct VmMemballoon {
         unsigned stats_period;
         VmAddress addr;
         bool present;
+        VmVirtioOpts virtio;
 } VmMemballoon;
 
 typedef struct VmTpm {
@@ -296,11 +330,12 @@ typedef struct VmPanic {
 } VmPanic;
 
 typedef struct VmVsock {
-        char *model;
+        char *model;                    /* virtio */
         unsigned cid;
         VmTristate cid_auto;
         VmAddress addr;
         bool present;
+        VmVirtioOpts virtio;
 } VmVsock;
 
 typedef struct VmRedirdev {
@@ -336,10 +371,17 @@ typedef struct VmShmem {
 } VmShmem;
 
 typedef struct VmFilesystem {
-        char *type, *accessmode, *driver;
+        char *type;                     /* mount */
+        char *accessmode;               /* passthrough, mapped, squash */
+        char *driver;                   /* path, handle; NULL = path */
+        char *wrpolicy;                 /* immediate */
         char *source_dir, *target_dir;
         bool readonly;
+        char *multidevs;                /* default, remap, forbid, warn */
+        unsigned fmode, dmode;          /* 0 = unset */
         VmAddress addr;
+        char *alias;
+        VmVirtioOpts virtio;
 } VmFilesystem;
 
 typedef struct VmMemoryDevice {
@@ -527,6 +569,7 @@ typedef struct VmDef {
         DEVICE_ARRAY(VmSound, sounds);
         DEVICE_ARRAY(VmAudio, audios);
         DEVICE_ARRAY(VmHostdev, hostdevs);
+        DEVICE_ARRAY(VmHub, hubs);
         DEVICE_ARRAY(VmWatchdog, watchdogs);
         DEVICE_ARRAY(VmRng, rngs);
         DEVICE_ARRAY(VmTpm, tpms);

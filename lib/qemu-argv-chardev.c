@@ -104,10 +104,9 @@ void qemu_build_chardevs(QemuBuild *b) {
                                 if (ch->addr.irq)
                                         props_uint(&p, "irq", ch->addr.irq);
                         }
-                } else if (streq(model, "usb-serial")) {
-                        props_str(&p, "bus", "usb.0");
-                        props_str(&p, "port", ch->addr.usb_port);
-                } else
+                } else if (streq(model, "usb-serial"))
+                        qb_usb_props(b, &p, &ch->addr);
+                else
                         qb_pci_props(b, &p, &ch->addr);
                 argv_add_props(b->a, "-device", &p);
         }

@@ -103,7 +103,12 @@ static void build_usb_controller(QemuBuild *b, const VmController *k) {
         props_init(&p);
         props_str(&p, "driver", drv);
         if (k->has_master) {
-                props_strf(&p, "masterbus", "%s.0", id);
+                const VmController *master = NULL;
+                for (unsigned i = 0; i < b->def->n_controllers; i++)
+                        if (b->def->controllers[i].type == VM_CONTROLLER_USB && b->def->controllers[i].index == k->index &&
+                            !b->def->controllers[i].has_master)
+                                master = &b->def->controllers[i];
+                props_strf(&p, "masterbus", "%s.0", master && master->alias ? master->alias : id);
                 props_uint(&p, "firstport", k->master_startport);
         } else {
                 if (k->ports > 0 && (streq(m, "qemu-xhci") || streq(m, "nec-xhci"))) {
@@ -130,10 +135,25 @@ static void build_other_controller(QemuBuild *b, const VmController *k) {
                 snprintf(id, sizeof(id), "scsi%u", k->index);
                 if (!k->model || streq(k->model, "virtio-scsi")) {
                         props_str(&p, "driver", "virtio-scsi-pci");
+                        qb_virtio_props(&p, &k->virtio);
+                        if (k->iothread)
+                                props_strf(&p, "iothread", "iothread%u", k->iothread);
+                } else if (streq(k->model, "virtio-transitional") || streq(k->model, "virtio-non-transitional")) {
+                        props_str(&p, "driver", streq(k->model, "virtio-transitional") ? "virtio-scsi-pci-transitional"
+                                                                                       : "virtio-scsi-pci-non-transitional");
+                        qb_virtio_props(&p, &k->virtio);
                         if (k->iothread)
                                 props_strf(&p, "iothread", "iothread%u", k->iothread);
                 } else if (streq(k->model, "lsilogic"))
                         props_str(&p, "driver", "lsi");
+                else if (streq(k->model, "lsisas1068"))
+                        props_str(&p, "driver", "mptsas1068");
+                else if (streq(k->model, "lsisas1078"))
+                        props_str(&p, "driver", "megasas");
+                else if (streq(k->model, "vmpvscsi"))
+                        props_str(&p, "driver", "pvscsi");
+                else if (streq(k->model, "am53c974") || streq(k->model, "dc390"))
+                        props_str(&p, "driver", k->model);
                 else {
                         props_done(&p);
                         (void) qb_fail(b, -EOPNOTSUPP, "<controller type='scsi' model='%s'>: not supported", k->model);
@@ -161,6 +181,7 @@ static void build_other_controller(QemuBuild *b, const VmController *k) {
         case VM_CONTROLLER_VIRTIO_SERIAL:
                 snprintf(id, sizeof(id), "virtio-serial%u", k->index);
                 props_str(&p, "driver", "virtio-serial-pci");
+                qb_virtio_props(&p, &k->virtio);
                 props_str(&p, "id", k->alias ?: id);
                 if (k->ports > 0)
                         props_uint(&p, "max_ports", (unsigned) k->ports);
@@ -171,8 +192,7 @@ static void build_other_controller(QemuBuild *b, const VmController *k) {
                 snprintf(id, sizeof(id), "ccid%u", k->index);
                 props_str(&p, "driver", "usb-ccid");
                 props_str(&p, "id", k->alias ?: id);
-                props_str(&p, "bus", "usb.0");
-                props_str(&p, "port", k->addr.usb_port);
+                qb_usb_props(b, &p, &k->addr);
                 argv_add_props(b->a, "-device", &p);
                 return;
         case VM_CONTROLLER_IDE:
@@ -279,9 +299,10 @@ void qemu_build_nets(QemuBuild *b) {
                 argv_add_props(b->a, "-netdev", &p);
 
                 props_init(&p);
-                if (streq(model, "virtio"))
+                if (streq(model, "virtio")) {
                         props_str(&p, "driver", "virtio-net-pci");
-                else
+                        qb_virtio_props(&p, &n->virtio);
+                } else
                         props_str(&p, "driver", model);
                 if (n->queues > 1 && streq(model, "virtio")) {
                         props_bool(&p, "mq", true);
@@ -324,75 +345,117 @@ void qemu_build_inputs(QemuBuild *b) {
                                                                                                   : "usb-kbd";
                 else
                         drv = streq(in->type, "tablet") ? "virtio-tablet-pci" :
-                              streq(in->type, "mouse") ? "virtio-mouse-pci" : "virtio-keyboard-pci";
+                              streq(in->type, "mouse") ? "virtio-mouse-pci" :
+                              streq(in->type, "passthrough") ? "virtio-input-host-pci" : "virtio-keyboard-pci";
                 props_init(&p);
                 props_str(&p, "driver", drv);
+                qb_virtio_props(&p, &in->virtio);
                 props_str(&p, "id", in->alias ?: id);
-                if (streq(in->bus, "usb")) {
-                        props_str(&p, "bus", "usb.0");
-                        props_str(&p, "port", in->addr.usb_port);
-                } else
+                if (streq(in->type, "passthrough"))
+                        props_str(&p, "evdev", in->source_evdev);
+                if (streq(in->bus, "usb"))
+                        qb_usb_props(b, &p, &in->addr);
+                else
                         qb_pci_props(b, &p, &in->addr);
                 argv_add_props(b->a, "-device", &p);
         }
         (void) n;
 }
 
+/* "audioN" for a device's <audio id='N'/>, or the first backend's when it names none. */
 const char *qemu_audiodev_id(QemuBuild *b, const char *audio_id) {
-        (void) b;
-        (void) audio_id;
-        return "audio1";
+        static char buf[32];
+        unsigned id = b->def->n_audios > 0 ? b->def->audios[0].id : 1;
+
+        if (audio_id) {
+                char *end;
+                unsigned long v = strtoul(audio_id, &end, 10);
+                bool found = false;
+                for (unsigned i = 0; i < b->def->n_audios; i++)
+                        if (*audio_id && !*end && b->def->audios[i].id == v)
+                                found = true;
+                if (!found) {
+                        (void) qb_fail(b, -EINVAL, "<audio id='%s'>: no such audio backend", audio_id);
+                        return "audio1";
+                }
+                id = (unsigned) v;
+        }
+        snprintf(buf, sizeof(buf), "audio%u", id);
+        return buf;
+}
+
+static void build_audio_stream(Props *p, const char *key, const VmAudioStream *st) {
+        Props sp;
+
+        if (!st->set)
+                return;
+        props_init(&sp);
+        if (st->mixing_engine != VM_TRISTATE_ABSENT)
+                props_bool(&sp, "mixing-engine", st->mixing_engine == VM_TRISTATE_ON);
+        if (st->fixed_settings != VM_TRISTATE_ABSENT)
+                props_bool(&sp, "fixed-settings", st->fixed_settings == VM_TRISTATE_ON);
+        if (st->voices)
+                props_uint(&sp, "voices", st->voices);
+        if (st->buffer_length)
+                props_uint(&sp, "buffer-length", st->buffer_length);
+        if (st->frequency)
+                props_uint(&sp, "frequency", st->frequency);
+        if (st->channels)
+                props_uint(&sp, "channels", st->channels);
+        props_str(&sp, "format", st->format);
+        props_str(&sp, "name", st->name);
+        props_str(&sp, "stream-name", st->stream_name);
+        if (st->latency)
+                props_uint(&sp, "latency", st->latency);
+        props_str(&sp, "dev", st->dev);
+        if (st->buffer_count)
+                props_uint(&sp, "buffer-count", st->buffer_count);
+        if (st->try_poll != VM_TRISTATE_ABSENT)
+                props_bool(&sp, "try-poll", st->try_poll == VM_TRISTATE_ON);
+        props_obj(p, key, &sp);
 }
 
 void qemu_build_audio(QemuBuild *b) {
         VmDef *def = b->def;
         Props p;
 
-        props_init(&p);
-        props_str(&p, "id", "audio1");
-        if (def->n_audios > 0) {
-                const VmAudio *au = &def->audios[0];
-                if (def->n_audios > 1 || au->id != 1) {
-                        props_done(&p);
-                        (void) qb_fail(b, -EOPNOTSUPP, "<audio>: only a single backend with id='1' is supported");
-                        return;
-                }
-                if (streq(au->type, "file")) {
-                        props_str(&p, "driver", "wav");
-                        props_str(&p, "path", au->path);
-                } else
-                        props_str(&p, "driver", au->type);
-                if (au->timer_period)
-                        props_uint(&p, "timer-period", au->timer_period);
-                for (unsigned k = 0; k < 2; k++) {
-                        const VmAudioStream *st = k == 0 ? &au->in : &au->out;
-                        Props sp;
-                        if (!st->set)
-                                continue;
-                        props_init(&sp);
-                        if (st->mixing_engine != VM_TRISTATE_ABSENT)
-                                props_bool(&sp, "mixing-engine", st->mixing_engine == VM_TRISTATE_ON);
-                        if (st->fixed_settings != VM_TRISTATE_ABSENT)
-                                props_bool(&sp, "fixed-settings", st->fixed_settings == VM_TRISTATE_ON);
-                        if (st->voices)
-                                props_uint(&sp, "voices", st->voices);
-                        if (st->buffer_length)
-                                props_uint(&sp, "buffer-length", st->buffer_length);
-                        if (st->frequency)
-                                props_uint(&sp, "frequency", st->frequency);
-                        if (st->channels)
-                                props_uint(&sp, "channels", st->channels);
-                        props_str(&sp, "format", st->format);
-                        props_obj(&p, k == 0 ? "in" : "out", &sp);
-                }
-        } else {
+        if (def->n_audios == 0) {
                 bool spice = false;
                 for (unsigned i = 0; i < def->n_graphics; i++)
                         if (streq(def->graphics[i].type, "spice"))
                                 spice = true;
+                props_init(&p);
+                props_str(&p, "id", "audio1");
                 props_str(&p, "driver", spice ? "spice" : "none");
+                argv_add_props(b->a, "-audiodev", &p);
+                return;
         }
-        argv_add_props(b->a, "-audiodev", &p);
+        for (unsigned i = 0; i < def->n_audios; i++) {
+                const VmAudio *au = &def->audios[i];
+                for (unsigned j = 0; j < i; j++)
+                        if (def->audios[j].id == au->id) {
+                                (void) qb_fail(b, -EINVAL, "<audio id='%u'>: defined twice", au->id);
+                                return;
+                        }
+                props_init(&p);
+                props_strf(&p, "id", "audio%u", au->id);
+                props_str(&p, "driver", streq(au->type, "file") ? "wav" :
+                                        streq(au->type, "pulseaudio") ? "pa" : au->type);
+                if (streq(au->type, "file"))
+                        props_str(&p, "path", au->path);
+                props_str(&p, "server", au->server_name);
+                if (au->try_mmap != VM_TRISTATE_ABSENT)
+                        props_bool(&p, "try-mmap", au->try_mmap == VM_TRISTATE_ON);
+                if (au->exclusive != VM_TRISTATE_ABSENT)
+                        props_bool(&p, "exclusive", au->exclusive == VM_TRISTATE_ON);
+                if (au->dsp_policy >= 0)
+                        props_int(&p, "dsp-policy", au->dsp_policy);
+                if (au->timer_period)
+                        props_uint(&p, "timer-period", au->timer_period);
+                build_audio_stream(&p, "in", &au->in);
+                build_audio_stream(&p, "out", &au->out);
+                argv_add_props(b->a, "-audiodev", &p);
+        }
 }
 
 void qemu_build_graphics(QemuBuild *b) {
@@ -438,7 +501,7 @@ void qemu_build_graphics(QemuBuild *b) {
                                 argv_add(b->a, "-k");
                                 argv_add(b->a, g->keymap);
                         }
-                        qemu_opts_add_literal(&o, "audiodev=audio1");
+                        qemu_opts_add(&o, "audiodev", qemu_audiodev_id(b, g->audio_id));
                         argv_add_opts(b->a, "-vnc", &o);
                 } else if (streq(g->type, "spice")) {
                         if (g->port > 0)
@@ -492,6 +555,7 @@ void qemu_build_videos(QemuBuild *b) {
                         props_uint(&p, "vgamem_mb", (v->vgamem_kib ?: 16384) / 1024);
                 } else if (streq(v->model, "virtio")) {
                         props_str(&p, "driver", primary ? "virtio-vga" : "virtio-gpu-pci");
+                        qb_virtio_props(&p, &v->virtio);
                         props_str(&p, "id", v->alias ?: id);
                         props_uint(&p, "max_outputs", v->heads ?: 1);
                 } else if (streq(v->model, "bochs")) {
@@ -516,6 +580,8 @@ void qemu_build_sounds(QemuBuild *b) {
 
         for (unsigned i = 0; i < def->n_sounds; i++) {
                 const VmSound *s = &def->sounds[i];
+                if (streq(s->model, "pcspk"))
+                        continue;       /* a machine property, see build_machine() */
                 bool hda = streq(s->model, "ich6") || streq(s->model, "ich7") || streq(s->model, "ich9");
                 char id[32];
                 Props p;
@@ -531,10 +597,9 @@ void qemu_build_sounds(QemuBuild *b) {
                 props_str(&p, "id", s->alias ?: id);
                 if (!hda)
                         props_str(&p, "audiodev", qemu_audiodev_id(b, s->audio_id));
-                if (streq(s->model, "usb")) {
-                        props_str(&p, "bus", "usb.0");
-                        props_str(&p, "port", s->addr.usb_port);
-                } else
+                if (streq(s->model, "usb"))
+                        qb_usb_props(b, &p, &s->addr);
+                else if (!streq(s->model, "sb16"))
                         qb_pci_props(b, &p, &s->addr);
                 argv_add_props(b->a, "-device", &p);
                 if (hda) {
@@ -580,6 +645,7 @@ void qemu_build_misc_devices(QemuBuild *b) {
         if (def->memballoon.present && def->memballoon.model && streq(def->memballoon.model, "virtio")) {
                 props_init(&p);
                 props_str(&p, "driver", "virtio-balloon-pci");
+                qb_virtio_props(&p, &def->memballoon.virtio);
                 props_str(&p, "id", "balloon0");
                 if (def->memballoon.autodeflate != VM_TRISTATE_ABSENT)
                         props_bool(&p, "deflate-on-oom", def->memballoon.autodeflate == VM_TRISTATE_ON);
@@ -615,6 +681,7 @@ void qemu_build_misc_devices(QemuBuild *b) {
                 argv_add_props(b->a, "-object", &p);
                 props_init(&p);
                 props_str(&p, "driver", "virtio-rng-pci");
+                qb_virtio_props(&p, &g->virtio);
                 props_str(&p, "rng", oid);
                 props_str(&p, "id", g->alias ?: id);
                 if (g->rate_bytes) {
@@ -646,8 +713,7 @@ void qemu_build_misc_devices(QemuBuild *b) {
                 props_str(&p, "driver", "usb-redir");
                 props_str(&p, "chardev", cid);
                 props_str(&p, "id", id);
-                props_str(&p, "bus", "usb.0");
-                props_str(&p, "port", r->addr.usb_port);
+                qb_usb_props(b, &p, &r->addr);
                 argv_add_props(b->a, "-device", &p);
         }
         for (unsigned i = 0; i < def->n_smartcards; i++) {

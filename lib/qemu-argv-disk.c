@@ -141,6 +141,7 @@ static void build_disk_device(QemuBuild *b, const VmDisk *d, unsigned idx, const
                 break;
         case VM_DISK_BUS_VIRTIO:
                 props_str(&p, "driver", "virtio-blk-pci");
+                qb_virtio_props(&p, &d->virtio);
                 if (d->iothread)
                         props_strf(&p, "iothread", "iothread%u", d->iothread);
                 if (d->queues)
@@ -154,8 +155,7 @@ static void build_disk_device(QemuBuild *b, const VmDisk *d, unsigned idx, const
                 break;
         case VM_DISK_BUS_USB:
                 props_str(&p, "driver", "usb-storage");
-                props_str(&p, "bus", "usb.0");
-                props_str(&p, "port", d->addr.usb_port);
+                qb_usb_props(b, &p, &d->addr);
                 snprintf(id, sizeof(id), "usb-disk%u", idx);
                 break;
         case VM_DISK_BUS_FDC:

@@ -47,6 +47,12 @@ void qemu_build_graphics(QemuBuild *b);
 void qemu_build_videos(QemuBuild *b);
 void qemu_build_sounds(QemuBuild *b);
 void qemu_build_misc_devices(QemuBuild *b);
+void qemu_build_hostdevs(QemuBuild *b);
+void qemu_build_filesystems(QemuBuild *b);
+void qemu_build_shmems(QemuBuild *b);
+void qemu_build_vsock(QemuBuild *b);
+void qb_virtio_props(Props *p, const VmVirtioOpts *o);
+void qb_usb_props(QemuBuild *b, Props *p, const VmAddress *a);
 const char *qemu_audiodev_id(QemuBuild *b, const char *audio_id);
 /* "-chardev" for @src with id @id (honours every source option or fails) */
 void qemu_build_chardev(QemuBuild *b, const char *id, const VmCharSource *src, const char *what);

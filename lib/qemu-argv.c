@@ -122,6 +122,11 @@ static void build_machine(QemuBuild *b) {
                 if (def->os.nvram)
                         qemu_opts_add_literal(&o, "pflash1=vmunit-pflash1-format");
         }
+        for (unsigned i = 0; i < def->n_sounds; i++)
+                if (streq(def->sounds[i].model, "pcspk")) {
+                        qemu_opts_add(&o, "pcspk-audiodev", qemu_audiodev_id(b, def->sounds[i].audio_id));
+                        break;
+                }
         if (def->iommu.present && streq(def->iommu.model, "intel"))
                 qemu_opts_add_literal(&o, "kernel-irqchip=split");
         argv_add_opts(b->a, "-machine", &o);
@@ -160,6 +165,10 @@ static void build_cpu(QemuBuild *b) {
                         qemu_opts_addf(&o, "hv-spinlocks", "0x%x", h->value ?: 0x1fff);
                 else if (streq(h->name, "vendor_id"))
                         qemu_opts_add(&o, "hv-vendor-id", h->string);
+                else if (streq(h->name, "stimer") && h->value) {
+                        qemu_opts_add_literal(&o, "hv-stimer");
+                        qemu_opts_add_literal(&o, "hv-stimer-direct");
+                }
                 else if (streq(h->name, "vapic") || streq(h->name, "relaxed") || streq(h->name, "vpindex") ||
                          streq(h->name, "runtime") || streq(h->name, "synic") || streq(h->name, "stimer") ||
                          streq(h->name, "reset") || streq(h->name, "frequencies") ||
@@ -193,7 +202,7 @@ static void build_cpu(QemuBuild *b) {
                                                                               : "kvm-poll-control=off");
                 else if (streq(k->name, "pv-ipi"))
                         qemu_opts_add_literal(&o, k->state == VM_TRISTATE_ON ? "kvm-pv-ipi=on" : "kvm-pv-ipi=off");
-                else if (!streq(k->name, "hidden") && !streq(k->name, "hint-dedicated")) {
+                else if (!streq(k->name, "hidden") && !streq(k->name, "hint-dedicated") && !streq(k->name, "dirty-ring")) {
                         (void) qb_fail(b, -EOPNOTSUPP, "<features><kvm><%s>: not supported", k->name);
                         return;
                 }
@@ -202,7 +211,9 @@ static void build_cpu(QemuBuild *b) {
                 if (def->panics[i].model && streq(def->panics[i].model, "hyperv"))
                         qemu_opts_add_literal(&o, "hv-crash");
         for (unsigned i = 0; i < def->clock.n_timers; i++)
-                if (streq(def->clock.timers[i].name, "kvmclock") && def->clock.timers[i].present != VM_TRISTATE_ABSENT)
+                if (streq(def->clock.timers[i].name, "hypervclock") && def->clock.timers[i].present == VM_TRISTATE_ON)
+                        qemu_opts_add_literal(&o, "hv-time");
+                else if (streq(def->clock.timers[i].name, "kvmclock") && def->clock.timers[i].present != VM_TRISTATE_ABSENT)
                         qemu_opts_add_literal(&o, def->clock.timers[i].present == VM_TRISTATE_ON ? "kvmclock=on"
                                                                                                   : "kvmclock=off");
         if (def->features.pvspinlock != VM_TRISTATE_ABSENT)
@@ -507,9 +518,9 @@ static void build_clock(QemuBuild *b) {
                         }
                 } else if (streq(t->name, "hpet") && t->present == VM_TRISTATE_OFF)
                         argv_add(b->a, "-no-hpet");
-                else if (streq(t->name, "kvmclock"))
-                        ;       /* a CPU feature, see build_cpu() */
-                else if (streq(t->name, "tsc") || streq(t->name, "hypervclock") || streq(t->name, "platform") ||
+                else if (streq(t->name, "kvmclock") || streq(t->name, "hypervclock"))
+                        ;       /* CPU features, see build_cpu() */
+                else if (streq(t->name, "tsc") || streq(t->name, "platform") ||
                            streq(t->name, "armvtimer"))
                         (void) qb_fail(b, -EOPNOTSUPP, "<timer name='%s'>: not supported", t->name);
         }
@@ -606,7 +617,17 @@ int qemu_argv_build(VmDef *def, const QemuBuildOptions *opts, QemuCommand *ret, 
         qemu_build_pflash(&b);
         build_machine(&b);
         argv_add(&a, "-accel");
-        argv_add(&a, streq(def->virt_type, "kvm") ? "kvm" : "tcg");
+        {
+                unsigned ring = 0;
+                for (unsigned i = 0; i < def->features.n_kvm; i++)
+                        if (streq(def->features.kvm[i].name, "dirty-ring") &&
+                            def->features.kvm[i].state == VM_TRISTATE_ON)
+                                ring = def->features.kvm[i].value ?: 4096;
+                if (ring && streq(def->virt_type, "kvm"))
+                        argv_addf(&a, "kvm,dirty-ring-size=%u", ring);
+                else
+                        argv_add(&a, streq(def->virt_type, "kvm") ? "kvm" : "tcg");
+        }
         build_cpu(&b);
         if (def->os.loader_secure == VM_TRISTATE_ON) {
                 argv_add(&a, "-global");
@@ -641,6 +662,7 @@ int qemu_argv_build(VmDef *def, const QemuBuildOptions *opts, QemuCommand *ret, 
 
         qemu_build_controllers(&b);
         qemu_build_disks(&b);
+        qemu_build_filesystems(&b);
         qemu_build_nets(&b);
         qemu_build_chardevs(&b);
         qemu_build_inputs(&b);
@@ -648,7 +670,10 @@ int qemu_argv_build(VmDef *def, const QemuBuildOptions *opts, QemuCommand *ret, 
         qemu_build_graphics(&b);
         qemu_build_videos(&b);
         qemu_build_sounds(&b);
+        qemu_build_hostdevs(&b);
         qemu_build_misc_devices(&b);
+        qemu_build_shmems(&b);
+        qemu_build_vsock(&b);
 
         if (opts->seccomp_sandbox) {
                 argv_add(&a, "-sandbox");

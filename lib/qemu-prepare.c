@@ -214,6 +214,30 @@ static int prepare_disks(QemuBuild *b) {
                 if (d->bus == VM_DISK_BUS_FDC && d->addr.unit > 1)
                         return qb_fail(b, -EINVAL, "<disk> '%s': only fda and fdb exist", d->dst);
         }
+        for (unsigned i = 0; i < def->n_hostdevs; i++) {
+                VmHostdev *h = &def->hostdevs[i];
+                if (!streq(h->type, "scsi"))
+                        continue;
+                if (h->addr.type == VM_ADDRESS_NONE) {
+                        unsigned unit = 0;
+                        for (bool clash = true; clash; ) {
+                                clash = false;
+                                for (unsigned j = 0; j < def->n_disks; j++)
+                                        if (def->disks[j].bus == VM_DISK_BUS_SCSI && def->disks[j].addr.controller == 0 &&
+                                            def->disks[j].addr.unit == unit)
+                                                clash = true;
+                                for (unsigned j = 0; j < i; j++)
+                                        if (streq(def->hostdevs[j].type, "scsi") && def->hostdevs[j].addr.controller == 0 &&
+                                            def->hostdevs[j].addr.unit == unit)
+                                                clash = true;
+                                if (clash)
+                                        unit++;
+                        }
+                        h->addr = (VmAddress) { .type = VM_ADDRESS_DRIVE, .unit = unit };
+                } else if (h->addr.type != VM_ADDRESS_DRIVE)
+                        return qb_fail(b, -EINVAL, "<hostdev type='scsi'>: needs a drive address");
+                ensure_controller(b, VM_CONTROLLER_SCSI, h->addr.controller, "lsilogic");
+        }
         /* ensure the controllers the derived addresses point at (sda on controller 0 ...) */
         for (unsigned i = 0; i < def->n_disks; i++) {
                 VmDisk *d = &def->disks[i];
@@ -328,20 +352,35 @@ static int prepare_chars(QemuBuild *b) {
         return b->status;
 }
 
-/* USB ports "1", "2" ... in libvirt's device iteration order. */
+static unsigned usb_ports(const VmController *k) {
+        if (k->ports > 0)
+                return (unsigned) k->ports;
+        if (streq(k->model, "qemu-xhci") || streq(k->model, "nec-xhci"))
+                return 4;
+        if (startswith(k->model, "ich9-"))
+                return 6;
+        return 2;
+}
+
+/* USB ports "1", "2" ... in libvirt's device iteration order (hubs first), on the first USB controller
+ * (by index) with a free port; hub ports ("1.1" ...) are only used when given in the XML. */
 static int prepare_usb(QemuBuild *b) {
         VmDef *def = b->def;
-        VmAddress *addrs[512];
-        unsigned n = 0, next = 1, nports;
-        VmController *usb = vm_find_controller(def, VM_CONTROLLER_USB, 0);
+        VmAddress *addrs[1024];
+        unsigned n = 0;
 
 #define ADD(a) do { if (n < ELEMENTSOF(addrs)) addrs[n++] = (a); } while (0)
+        for (unsigned i = 0; i < def->n_hubs; i++)
+                ADD(&def->hubs[i].addr);
         for (unsigned i = 0; i < def->n_disks; i++)
                 if (def->disks[i].bus == VM_DISK_BUS_USB)
                         ADD(&def->disks[i].addr);
         for (unsigned i = 0; i < def->n_sounds; i++)
                 if (streq(def->sounds[i].model, "usb"))
                         ADD(&def->sounds[i].addr);
+        for (unsigned i = 0; i < def->n_hostdevs; i++)
+                if (streq(def->hostdevs[i].type, "usb"))
+                        ADD(&def->hostdevs[i].addr);
         for (unsigned i = 0; i < def->n_controllers; i++)
                 if (def->controllers[i].type == VM_CONTROLLER_CCID)
                         ADD(&def->controllers[i].addr);
@@ -355,33 +394,47 @@ static int prepare_usb(QemuBuild *b) {
         for (unsigned i = 0; i < def->n_redirdevs; i++)
                 ADD(&def->redirdevs[i].addr);
 #undef ADD
-        if (n == 0)
-                return 0;
-        if (!usb || streq(usb->model, "none"))
-                return qb_fail(b, -EINVAL, "a USB device needs a USB controller, but the controller model is 'none'");
-        nports = usb->ports > 0 ? (unsigned) usb->ports :
-                 streq(usb->model, "qemu-xhci") || streq(usb->model, "nec-xhci") ? 4 :
-                 startswith(usb->model, "ich9-") ? 6 : 2;
         for (unsigned i = 0; i < n; i++) {
-                if (addrs[i]->type == VM_ADDRESS_USB && addrs[i]->usb_port)
+                VmAddress *a = addrs[i];
+                if (a->type == VM_ADDRESS_USB && a->usb_port) {
+                        VmController *k = vm_find_controller(def, VM_CONTROLLER_USB, a->bus);
+                        if (!k || streq(k->model, "none"))
+                                return qb_fail(b, -EINVAL, "USB address on bus %u: no such USB controller", a->bus);
+                        for (unsigned j = 0; j < i; j++)
+                                if (addrs[j]->type == VM_ADDRESS_USB && addrs[j]->bus == a->bus &&
+                                    streq_ptr(addrs[j]->usb_port, a->usb_port))
+                                        return qb_fail(b, -EINVAL, "USB port %u:%s is used twice", a->bus, a->usb_port);
                         continue;
-                for (bool clash = true; clash; ) {
-                        clash = false;
-                        for (unsigned j = 0; j < n; j++)
-                                if (addrs[j]->usb_port && (unsigned) atoi(addrs[j]->usb_port) == next) {
-                                        next++;
-                                        clash = true;
-                                }
                 }
-                if (next > nports)
-                        return qb_fail(b, -EINVAL, "more USB devices than the %u ports of the '%s' controller "
-                                       "(add a hub or a controller with more ports)", nports, usb->model);
-                char buf[16];
-                snprintf(buf, sizeof(buf), "%u", next++);
-                addrs[i]->type = VM_ADDRESS_USB;
-                addrs[i]->usb_port = vm_def_strdup(def, buf);
-                if (!addrs[i]->usb_port)
-                        return qb_fail(b, -ENOMEM, "out of memory");
+                if (a->type != VM_ADDRESS_NONE && a->type != VM_ADDRESS_USB)
+                        return qb_fail(b, -EINVAL, "a USB device needs a USB address");
+                bool placed = false;
+                for (unsigned idx = 0; idx < 256 && !placed; idx++) {
+                        VmController *k = vm_find_controller(def, VM_CONTROLLER_USB, idx);
+                        unsigned max;
+                        if (!k || streq(k->model, "none"))
+                                continue;
+                        max = usb_ports(k);
+                        for (unsigned port = 1; port <= max && !placed; port++) {
+                                char buf[16];
+                                bool used = false;
+                                snprintf(buf, sizeof(buf), "%u", port);
+                                for (unsigned j = 0; j < n; j++)
+                                        if (j != i && addrs[j]->type == VM_ADDRESS_USB && addrs[j]->bus == idx &&
+                                            streq_ptr(addrs[j]->usb_port, buf))
+                                                used = true;
+                                if (used)
+                                        continue;
+                                *a = (VmAddress) { .type = VM_ADDRESS_USB, .bus = idx,
+                                                   .usb_port = vm_def_strdup(def, buf) };
+                                if (!a->usb_port)
+                                        return qb_fail(b, -ENOMEM, "out of memory");
+                                placed = true;
+                        }
+                }
+                if (!placed)
+                        return qb_fail(b, -EINVAL, "no free USB port for a USB device (add a <hub> or a USB "
+                                       "controller with more ports; model 'none' has none)");
         }
         return 0;
 }
@@ -629,13 +682,16 @@ static unsigned collect_devices(QemuBuild *b, PciDev *out, unsigned max) {
                 }                                                                       \
         } while (0)
 
+        for (unsigned i = 0; i < def->n_filesystems; i++)
+                ADD(&def->filesystems[i].addr, endpoint(b, true), "<filesystem> %u", i);
         for (unsigned i = 0; i < def->n_nets; i++) {
                 const char *m = def->nets[i].model ?: "rtl8139";
                 ADD(&def->nets[i].addr, endpoint(b, streq(m, "virtio") || streq(m, "e1000e") || streq(m, "igb")),
                     "<interface> %u", i);
         }
         for (unsigned i = 0; i < def->n_sounds; i++)
-                if (!streq(def->sounds[i].model, "usb") && !streq(def->sounds[i].model, "sb16"))
+                if (!streq(def->sounds[i].model, "usb") && !streq(def->sounds[i].model, "sb16") &&
+                    !streq(def->sounds[i].model, "pcspk"))
                         ADD(&def->sounds[i].addr, endpoint(b, false), "<sound model='%s'>", def->sounds[i].model);
         for (unsigned i = 0; i < def->n_controllers; i++) {
                 VmController *k = &def->controllers[i];
@@ -650,7 +706,9 @@ static unsigned collect_devices(QemuBuild *b, PciDev *out, unsigned max) {
                                 out[n - 1].fn = streq(k->model, "ich9-ehci1") ? 7 : k->model[strlen(k->model) - 1] - '1';
                         }
                 } else if (k->type == VM_CONTROLLER_SCSI)
-                        ADD(&k->addr, endpoint(b, streq(k->model, "virtio-scsi")), "<controller type='scsi' index='%u'>",
+                        ADD(&k->addr, endpoint(b, streq(k->model, "virtio-scsi") ||
+                                                  streq(k->model, "virtio-non-transitional")),
+                            "<controller type='scsi' index='%u'>",
                             k->index);
                 else if (k->type == VM_CONTROLLER_VIRTIO_SERIAL)
                         ADD(&k->addr, endpoint(b, true), "<controller type='virtio-serial' index='%u'>", k->index);
@@ -674,6 +732,9 @@ static unsigned collect_devices(QemuBuild *b, PciDev *out, unsigned max) {
                                 out[j] = t;
                         }
         }
+        for (unsigned i = 0; i < def->n_hostdevs; i++)
+                if (streq(def->hostdevs[i].type, "pci"))
+                        ADD(&def->hostdevs[i].addr, endpoint(b, true), "<hostdev> %u", i);
         if (def->memballoon.present)
                 ADD(&def->memballoon.addr, endpoint(b, true), "<memballoon>");
         for (unsigned i = 0; i < def->n_rngs; i++)
@@ -686,6 +747,8 @@ static unsigned collect_devices(QemuBuild *b, PciDev *out, unsigned max) {
                         ADD(&def->videos[i].addr,
                             endpoint(b, streq(def->videos[i].model, "virtio") || streq(def->videos[i].model, "bochs")),
                             "<video> %u", i);
+        for (unsigned i = 0; i < def->n_shmems; i++)
+                ADD(&def->shmems[i].addr, endpoint(b, false), "<shmem name='%s'>", def->shmems[i].name);
         for (unsigned i = 0; i < def->n_inputs; i++)
                 if (streq(def->inputs[i].bus, "virtio"))
                         ADD(&def->inputs[i].addr, endpoint(b, true), "<input> %u", i);
@@ -695,6 +758,8 @@ static unsigned collect_devices(QemuBuild *b, PciDev *out, unsigned max) {
                         ADD(&def->chars[i].addr, endpoint(b, false), "<serial> %u", i);
         if (def->iommu.present && streq(def->iommu.model, "virtio"))
                 ADD(&def->iommu.addr, endpoint(b, true) | PCI_F_INTEGRATED, "<iommu>");
+        if (def->vsock.present)
+                ADD(&def->vsock.addr, endpoint(b, true), "<vsock>");
 #undef ADD
         return n;
 }

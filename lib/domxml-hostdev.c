@@ -1,0 +1,242 @@
+/*
+ * Domain XML -> VmDef: host device assignment (<hostdev> PCI/USB/SCSI), USB hubs, shared
+ * filesystems, shared memory and vsock; plus the virtio <driver> options common to virtio devices.
+ */
+#include <stdio.h>
+
+#include "domxml-internal.h"
+
+int domxml_parse_virtio_opts(XmlCtx *c, xmlNode *driver, VmVirtioOpts *o) {
+        if (!driver)
+                return 0;
+        (void) xml_prop_onoff(c, driver, "iommu", &o->iommu);
+        (void) xml_prop_onoff(c, driver, "ats", &o->ats);
+        (void) xml_prop_onoff(c, driver, "packed", &o->packed);
+        (void) xml_prop_onoff(c, driver, "page_per_vq", &o->page_per_vq);
+        return xml_status(c);
+}
+
+static int parse_hostdev(XmlCtx *c, xmlNode *n) {
+        VmHostdev *h = VM_DEVICE_NEW(c->def, hostdevs);
+        char *mode = NULL;
+        xmlNode *s, *a, *x;
+
+        if (!h)
+                return xml_oom(c);
+        if (xml_prop(c, n, "mode", &mode) > 0 && !streq(mode, "subsystem"))
+                return xml_fail(c, n, "hostdev mode '%s' is not supported (only 'subsystem')", mode);
+        if (xml_prop_choice(c, n, "type", (const char * const[]) { "pci", "usb", "scsi", "scsi_host", "mdev", NULL },
+                            &h->type) <= 0)
+                return xml_fail(c, n, "missing or unsupported attribute 'type'");
+        if (streq(h->type, "mdev") || streq(h->type, "scsi_host"))
+                return xml_fail(c, n, "hostdev type '%s' is not supported yet", h->type);
+        (void) xml_prop_yesno(c, n, "managed", &h->managed);
+        x = xml_child(c, n, "driver");
+        if (x) {
+                char *name = NULL;
+                (void) xml_prop(c, x, "name", &name);
+                if (name && !streq(name, "vfio"))
+                        return xml_fail(c, x, "PCI assignment driver '%s' is not supported (only 'vfio')", name);
+        }
+        s = xml_child(c, n, "source");
+        if (!s)
+                return xml_fail(c, n, "missing <source>");
+        if (streq(h->type, "pci")) {
+                a = xml_child(c, s, "address");
+                if (!a)
+                        return xml_fail(c, s, "missing <address>");
+                h->source_addr.type = VM_ADDRESS_PCI;
+                (void) xml_prop_hex(c, a, "domain", &h->source_addr.domain);
+                (void) xml_prop_hex(c, a, "bus", &h->source_addr.bus);
+                (void) xml_prop_hex(c, a, "slot", &h->source_addr.slot);
+                (void) xml_prop_hex(c, a, "function", &h->source_addr.function);
+                if (h->source_addr.domain > 0xffff || h->source_addr.bus > 0xff || h->source_addr.slot > 0x1f ||
+                    h->source_addr.function > 7)
+                        return xml_fail(c, a, "host PCI address out of range");
+        } else if (streq(h->type, "usb")) {
+                xmlNode *v = xml_child(c, s, "vendor"), *p = xml_child(c, s, "product");
+                (void) xml_prop_choice(c, s, "guestReset", (const char * const[]) { "off", "uninitialized", "on",
+                                                                                    NULL }, &h->guest_reset_mode);
+                (void) xml_prop_choice(c, s, "startupPolicy", (const char * const[]) { "mandatory", "requisite",
+                                                                                       "optional", NULL },
+                                       &(char *) { NULL });
+                if (v || p) {
+                        if (!v || !p || xml_prop_hex(c, v, "id", &h->usb_vendor) <= 0 ||
+                            xml_prop_hex(c, p, "id", &h->usb_product) <= 0 || h->usb_vendor > 0xffff ||
+                            h->usb_product > 0xffff)
+                                return xml_fail(c, s, "a USB device by id needs <vendor id=...> and <product id=...>");
+                        h->usb_by_id = true;
+                }
+                a = xml_child(c, s, "address");
+                if (a) {
+                        h->source_addr.type = VM_ADDRESS_USB;
+                        if (xml_prop_uint(c, a, "bus", &h->source_addr.bus) <= 0 ||
+                            xml_prop_uint(c, a, "device", &h->source_addr.unit) <= 0 ||
+                            h->source_addr.bus > 999 || h->source_addr.unit > 999)
+                                return xml_fail(c, a, "needs attributes 'bus' and 'device'");
+                }
+                if (!v && !a)
+                        return xml_fail(c, s, "a USB host device needs <vendor>/<product> or <address>");
+        } else {
+                xmlNode *ad = xml_child(c, s, "adapter");
+                if (!ad || xml_prop(c, ad, "name", &h->scsi_adapter) <= 0 ||
+                    !startswith(h->scsi_adapter, "scsi_host") ||
+                    strspn(h->scsi_adapter + 9, "0123456789") != strlen(h->scsi_adapter + 9))
+                        return xml_fail(c, s, "a SCSI host device needs <adapter name='scsi_hostN'>");
+                a = xml_child(c, s, "address");
+                if (!a)
+                        return xml_fail(c, s, "missing <address>");
+                h->source_addr.type = VM_ADDRESS_DRIVE;
+                (void) xml_prop_uint(c, a, "bus", &h->source_addr.bus);
+                (void) xml_prop_uint(c, a, "target", &h->source_addr.target);
+                (void) xml_prop_uint(c, a, "unit", &h->source_addr.unit);
+                h->readonly = !!xml_child(c, n, "readonly");
+                h->shareable = !!xml_child(c, n, "shareable");
+        }
+        x = xml_child(c, n, "rom");
+        if (x) {
+                (void) xml_prop_onoff(c, x, "bar", &h->rom_bar);
+                (void) xml_prop(c, x, "file", &h->rom_file);
+        }
+        (void) domxml_parse_boot_order(c, n, &h->boot_order);
+        (void) domxml_parse_alias(c, n, &h->alias);
+        (void) domxml_parse_address(c, n, &h->addr);
+        if (streq(h->type, "pci") && h->addr.type != VM_ADDRESS_NONE && h->addr.type != VM_ADDRESS_PCI)
+                return xml_fail(c, n, "a PCI host device needs a PCI guest address");
+        return xml_status(c);
+}
+
+static int parse_hub(XmlCtx *c, xmlNode *n) {
+        VmHub *h = VM_DEVICE_NEW(c->def, hubs);
+        char *type = NULL;
+
+        if (!h)
+                return xml_oom(c);
+        if (xml_prop(c, n, "type", &type) <= 0 || !streq(type, "usb"))
+                return xml_fail(c, n, "only <hub type='usb'> is supported");
+        (void) domxml_parse_address(c, n, &h->addr);
+        return xml_status(c);
+}
+
+static int parse_filesystem(XmlCtx *c, xmlNode *n) {
+        VmFilesystem *f = VM_DEVICE_NEW(c->def, filesystems);
+        xmlNode *x;
+
+        if (!f)
+                return xml_oom(c);
+        f->type = (char *) "mount";
+        (void) xml_prop_choice(c, n, "type", (const char * const[]) { "mount", NULL }, &f->type);
+        f->accessmode = (char *) "passthrough";
+        (void) xml_prop_choice(c, n, "accessmode", (const char * const[]) { "passthrough", "mapped", "squash", NULL },
+                               &f->accessmode);
+        (void) xml_prop_choice(c, n, "multidevs", (const char * const[]) { "default", "remap", "forbid", "warn",
+                                                                           NULL }, &f->multidevs);
+        (void) xml_prop_hex(c, n, "fmode", &f->fmode);
+        (void) xml_prop_hex(c, n, "dmode", &f->dmode);
+        x = xml_child(c, n, "driver");
+        if (x) {
+                (void) xml_prop_choice(c, x, "type", (const char * const[]) { "path", "handle", "virtiofs", NULL },
+                                       &f->driver);
+                (void) xml_prop_choice(c, x, "wrpolicy", (const char * const[]) { "immediate", NULL }, &f->wrpolicy);
+                (void) domxml_parse_virtio_opts(c, x, &f->virtio);
+                if (f->driver && streq(f->driver, "virtiofs"))
+                        return xml_fail(c, x, "virtiofs needs virtiofsd and shared memory, not supported yet");
+        }
+        x = xml_child(c, n, "source");
+        if (!x || xml_prop(c, x, "dir", &f->source_dir) <= 0 || f->source_dir[0] != '/')
+                return xml_fail(c, n, "needs <source dir='/absolute/path'>");
+        x = xml_child(c, n, "target");
+        if (!x || xml_prop(c, x, "dir", &f->target_dir) <= 0 || !*f->target_dir)
+                return xml_fail(c, n, "needs <target dir='TAG'>");
+        f->readonly = !!xml_child(c, n, "readonly");
+        (void) domxml_parse_alias(c, n, &f->alias);
+        (void) domxml_parse_address(c, n, &f->addr);
+        return xml_status(c);
+}
+
+static int parse_shmem(XmlCtx *c, xmlNode *n) {
+        VmShmem *s = VM_DEVICE_NEW(c->def, shmems);
+        xmlNode *x;
+
+        if (!s)
+                return xml_oom(c);
+        if (xml_prop(c, n, "name", &s->name) <= 0 || !*s->name || strchr(s->name, '/') ||
+            startswith(s->name, "..") || streq(s->name, "."))
+                return xml_fail(c, n, "needs a 'name' usable as a file name");
+        (void) xml_prop_choice(c, n, "role", (const char * const[]) { "master", "peer", NULL }, &s->role);
+        x = xml_child(c, n, "model");
+        s->model = (char *) "ivshmem-plain";
+        if (x)
+                (void) xml_prop_choice(c, x, "type", (const char * const[]) { "ivshmem-plain", "ivshmem-doorbell",
+                                                                              NULL }, &s->model);
+        x = xml_child(c, n, "size");
+        if (x) {
+                char *v = NULL;
+                uint64_t kib;
+                (void) xml_text(c, x, &v);
+                if (xml_scaled_kib(c, x, v, "unit", "b", &kib) > 0)
+                        s->size = kib * 1024;
+        }
+        x = xml_child(c, n, "server");
+        if (x) {
+                s->server = true;
+                (void) xml_prop(c, x, "path", &s->server_path);
+                if (s->server_path && s->server_path[0] != '/')
+                        return xml_fail(c, x, "path must be absolute");
+        }
+        x = xml_child(c, n, "msi");
+        if (x) {
+                (void) xml_prop_onoff(c, x, "enabled", &s->msi);
+                (void) xml_prop_uint(c, x, "vectors", &s->msi_vectors);
+                (void) xml_prop_onoff(c, x, "ioeventfd", &s->msi_ioeventfd);
+        }
+        if (streq(s->model, "ivshmem-doorbell") && !s->server)
+                return xml_fail(c, n, "ivshmem-doorbell needs a <server>");
+        if (streq(s->model, "ivshmem-plain") && s->server)
+                return xml_fail(c, n, "ivshmem-plain has no <server>");
+        (void) domxml_parse_address(c, n, &s->addr);
+        return xml_status(c);
+}
+
+static int parse_vsock(XmlCtx *c, xmlNode *n) {
+        VmVsock *v = &c->def->vsock;
+        xmlNode *x;
+
+        if (v->present)
+                return xml_fail(c, n, "only one <vsock> is allowed");
+        v->present = true;
+        v->model = (char *) "virtio";
+        (void) xml_prop_choice(c, n, "model", (const char * const[]) { "virtio", NULL }, &v->model);
+        x = xml_child(c, n, "cid");
+        if (x) {
+                (void) xml_prop_yesno(c, x, "auto", &v->cid_auto);
+                (void) xml_prop_uint(c, x, "address", &v->cid);
+        }
+        if (v->cid_auto != VM_TRISTATE_ON && v->cid < 3)
+                return xml_fail(c, n, "a vsock needs <cid address='N'> with N >= 3, or auto='yes'");
+        (void) domxml_parse_virtio_opts(c, xml_child(c, n, "driver"), &v->virtio);
+        (void) domxml_parse_address(c, n, &v->addr);
+        return xml_status(c);
+}
+
+int domxml_parse_more_devices(XmlCtx *c, xmlNode *n, bool *handled) {
+        static const struct {
+                const char *name;
+                int (*parse)(XmlCtx *c, xmlNode *n);
+        } table[] = {
+                { "hostdev", parse_hostdev },
+                { "hub", parse_hub },
+                { "filesystem", parse_filesystem },
+                { "shmem", parse_shmem },
+                { "vsock", parse_vsock },
+        };
+
+        *handled = false;
+        for (size_t i = 0; i < ELEMENTSOF(table); i++)
+                if (xml_is(n, table[i].name)) {
+                        *handled = true;
+                        xml_mark(n);
+                        return table[i].parse(c, n);
+                }
+        return 0;
+}

@@ -1,0 +1,207 @@
+/*
+ * Host device assignment (vfio-pci, usb-host, scsi-generic), USB hubs, 9p filesystems, ivshmem
+ * and vhost-vsock; and the virtio <driver> options shared by all virtio devices.
+ */
+#include <stdio.h>
+
+#include "qemu-argv-internal.h"
+
+void qb_virtio_props(Props *p, const VmVirtioOpts *o) {
+        if (o->iommu != VM_TRISTATE_ABSENT)
+                props_bool(p, "iommu_platform", o->iommu == VM_TRISTATE_ON);
+        if (o->ats != VM_TRISTATE_ABSENT)
+                props_bool(p, "ats", o->ats == VM_TRISTATE_ON);
+        if (o->packed != VM_TRISTATE_ABSENT)
+                props_bool(p, "packed", o->packed == VM_TRISTATE_ON);
+        if (o->page_per_vq != VM_TRISTATE_ABSENT)
+                props_bool(p, "page-per-vq", o->page_per_vq == VM_TRISTATE_ON);
+}
+
+void qb_usb_props(QemuBuild *b, Props *p, const VmAddress *a) {
+        const VmController *k = vm_find_controller(b->def, VM_CONTROLLER_USB, a->bus);
+
+        if (k && k->alias)
+                props_strf(p, "bus", "%s.0", k->alias);
+        else if (a->bus == 0)
+                props_str(p, "bus", "usb.0");
+        else
+                props_strf(p, "bus", "usb%u.0", a->bus);
+        props_str(p, "port", a->usb_port);
+}
+
+void qemu_build_hostdevs(QemuBuild *b) {
+        VmDef *def = b->def;
+
+        for (unsigned i = 0; i < def->n_hubs; i++) {
+                Props p;
+                props_init(&p);
+                props_str(&p, "driver", "usb-hub");
+                props_strf(&p, "id", "hub%u", i);
+                qb_usb_props(b, &p, &def->hubs[i].addr);
+                argv_add_props(b->a, "-device", &p);
+        }
+        for (unsigned i = 0; i < def->n_hostdevs; i++) {
+                const VmHostdev *h = &def->hostdevs[i];
+                char id[32];
+                Props p;
+
+                snprintf(id, sizeof(id), "hostdev%u", i);
+                props_init(&p);
+                if (streq(h->type, "pci")) {
+                        props_str(&p, "driver", "vfio-pci");
+                        props_strf(&p, "host", "%04x:%02x:%02x.%x", h->source_addr.domain, h->source_addr.bus,
+                                   h->source_addr.slot, h->source_addr.function);
+                        props_str(&p, "id", h->alias ?: id);
+                        qb_bootindex(&p, h->boot_order);
+                        if (h->rom_bar != VM_TRISTATE_ABSENT)
+                                props_bool(&p, "rombar", h->rom_bar == VM_TRISTATE_ON);
+                        if (h->rom_file)
+                                props_str(&p, "romfile", h->rom_file);
+                        qb_pci_props(b, &p, &h->addr);
+                } else if (streq(h->type, "usb")) {
+                        props_str(&p, "driver", "usb-host");
+                        if (h->usb_by_id) {
+                                props_uint(&p, "vendorid", h->usb_vendor);
+                                props_uint(&p, "productid", h->usb_product);
+                        }
+                        if (h->source_addr.type == VM_ADDRESS_USB)
+                                props_strf(&p, "hostdevice", "/dev/bus/usb/%03u/%03u", h->source_addr.bus,
+                                           h->source_addr.unit);
+                        props_str(&p, "id", h->alias ?: id);
+                        if (h->guest_reset_mode) {
+                                props_bool(&p, "guest-reset", !streq(h->guest_reset_mode, "off"));
+                                props_bool(&p, "guest-resets-all", streq(h->guest_reset_mode, "on"));
+                        }
+                        qb_bootindex(&p, h->boot_order);
+                        qb_usb_props(b, &p, &h->addr);
+                } else {
+                        /* SCSI: the /dev/sgN node behind the host address is resolved by the supervisor and
+                         * passed as a file descriptor; offline we name the address. */
+                        char node[64];
+                        Props s;
+                        snprintf(node, sizeof(node), "vmunit-hostdev%u", i);
+                        props_init(&s);
+                        props_str(&s, "driver", "host_device");
+                        props_strf(&s, "filename", "/dev/disk/by-path/%s-%u:%u:%u", h->scsi_adapter,
+                                   h->source_addr.bus, h->source_addr.target, h->source_addr.unit);
+                        props_str(&s, "node-name", node);
+                        props_bool(&s, "read-only", h->readonly);
+                        argv_add_props(b->a, "-blockdev", &s);
+                        props_str(&p, "driver", "scsi-generic");
+                        props_strf(&p, "bus", "scsi%u.0", h->addr.controller);
+                        props_uint(&p, "channel", h->addr.bus);
+                        props_uint(&p, "scsi-id", h->addr.target);
+                        props_uint(&p, "lun", h->addr.unit);
+                        props_str(&p, "drive", node);
+                        props_str(&p, "id", h->alias ?: id);
+                        qb_bootindex(&p, h->boot_order);
+                }
+                argv_add_props(b->a, "-device", &p);
+        }
+}
+
+void qemu_build_filesystems(QemuBuild *b) {
+        VmDef *def = b->def;
+
+        for (unsigned i = 0; i < def->n_filesystems; i++) {
+                const VmFilesystem *f = &def->filesystems[i];
+                char id[32], fsdev[40];
+                QemuOpts o = {};
+                Props p;
+
+                snprintf(id, sizeof(id), "fs%u", i);
+                snprintf(fsdev, sizeof(fsdev), "fsdev-%s", f->alias ?: id);
+                if (f->driver && streq(f->driver, "handle"))
+                        qemu_opts_add_literal(&o, "handle");
+                else {
+                        qemu_opts_add_literal(&o, "local");
+                        qemu_opts_add(&o, "security_model", streq(f->accessmode, "squash") ? "none" : f->accessmode);
+                }
+                if (f->wrpolicy)
+                        qemu_opts_add(&o, "writeout", f->wrpolicy);
+                qemu_opts_add(&o, "id", fsdev);
+                qemu_opts_add(&o, "path", f->source_dir);
+                if (f->readonly)
+                        qemu_opts_add_literal(&o, "readonly=on");
+                if (f->multidevs && !streq(f->multidevs, "default"))
+                        qemu_opts_add(&o, "multidevs", f->multidevs);
+                if (f->fmode)
+                        qemu_opts_addf(&o, "fmode", "0%o", f->fmode);
+                if (f->dmode)
+                        qemu_opts_addf(&o, "dmode", "0%o", f->dmode);
+                argv_add_opts(b->a, "-fsdev", &o);
+                props_init(&p);
+                props_str(&p, "driver", "virtio-9p-pci");
+                qb_virtio_props(&p, &f->virtio);
+                props_str(&p, "id", f->alias ?: id);
+                props_str(&p, "fsdev", fsdev);
+                props_str(&p, "mount_tag", f->target_dir);
+                qb_pci_props(b, &p, &f->addr);
+                argv_add_props(b->a, "-device", &p);
+        }
+}
+
+void qemu_build_shmems(QemuBuild *b) {
+        VmDef *def = b->def;
+
+        for (unsigned i = 0; i < def->n_shmems; i++) {
+                const VmShmem *s = &def->shmems[i];
+                char mem[64], chr[64];
+                Props p;
+
+                props_init(&p);
+                if (streq(s->model, "ivshmem-plain")) {
+                        Props o;
+                        snprintf(mem, sizeof(mem), "shmmem-%s", s->name);
+                        props_init(&o);
+                        props_str(&o, "qom-type", "memory-backend-file");
+                        props_str(&o, "id", mem);
+                        props_strf(&o, "mem-path", "/dev/shm/%s", s->name);
+                        props_uint(&o, "size", s->size ?: 4 << 20);
+                        props_bool(&o, "share", true);
+                        argv_add_props(b->a, "-object", &o);
+                        props_str(&p, "driver", "ivshmem-plain");
+                        props_str(&p, "id", s->name);
+                        props_str(&p, "memdev", mem);
+                } else {
+                        VmCharSource cs = { .type = (char *) "unix" };
+                        char path[4096];
+                        snprintf(chr, sizeof(chr), "charshmem%u", i);
+                        if (s->server_path)
+                                cs.path = s->server_path;
+                        else {
+                                snprintf(path, sizeof(path), "%s/shmem-%s-sock", b->opts->runtime_dir, s->name);
+                                cs.path = path;
+                        }
+                        qemu_build_chardev(b, chr, &cs, "<shmem>");
+                        props_str(&p, "driver", "ivshmem-doorbell");
+                        props_str(&p, "id", s->name);
+                        props_str(&p, "chardev", chr);
+                        if (s->msi_vectors)
+                                props_uint(&p, "vectors", s->msi_vectors);
+                        props_bool(&p, "ioeventfd", s->msi_ioeventfd != VM_TRISTATE_OFF);
+                }
+                if (s->role)
+                        props_str(&p, "master", streq(s->role, "master") ? "on" : "off");
+                qb_pci_props(b, &p, &s->addr);
+                argv_add_props(b->a, "-device", &p);
+        }
+}
+
+void qemu_build_vsock(QemuBuild *b) {
+        const VmVsock *v = &b->def->vsock;
+        Props p;
+
+        if (!v->present)
+                return;
+        props_init(&p);
+        props_str(&p, "driver", "vhost-vsock-pci");
+        qb_virtio_props(&p, &v->virtio);
+        props_str(&p, "id", "vsock0");
+        /* with auto='yes' the supervisor picks a free CID; offline we show the XML's or 3 */
+        props_uint(&p, "guest-cid", v->cid >= 3 ? v->cid : 3);
+        /* the supervisor opens /dev/vhost-vsock and passes it, numbered after the taps */
+        props_strf(&p, "vhostfd", "%u", b->next_tap_fd++);
+        qb_pci_props(b, &p, &v->addr);
+        argv_add_props(b->a, "-device", &p);
+}

@@ -103,6 +103,65 @@ static int parse_metadata_cache(XmlCtx *c, xmlNode *parent, VmDiskSource *src) {
         return xml_status(c);
 }
 
+static int parse_network_source(XmlCtx *c, xmlNode *s, VmDiskSource *src) {
+        static const char * const protocols[] = { "nbd", "iscsi", "rbd", "gluster", "nfs", "http", "https", "ftp",
+                                                  "ftps", "tftp", "ssh", NULL };
+        VmTristate tls = VM_TRISTATE_ABSENT;
+        xmlNode *x;
+
+        if (xml_prop_choice(c, s, "protocol", protocols, &src->protocol) <= 0)
+                return xml_fail(c, s, "missing or unsupported attribute 'protocol'");
+        (void) xml_prop(c, s, "name", &src->name);
+        (void) xml_prop(c, s, "query", &src->query);
+        (void) xml_prop_yesno(c, s, "tls", &tls);
+        if (tls == VM_TRISTATE_ON)
+                return xml_fail(c, s, "TLS for network disks is not supported yet");
+        XML_FOREACH_ELEMENT(h, s) {
+                VmDiskHost *host;
+                if (!xml_is(h, "host"))
+                        continue;
+                xml_mark(h);
+                host = VM_ARRAY_NEW(c->def, src->hosts, src->n_hosts);
+                if (!host)
+                        return xml_oom(c);
+                (void) xml_prop(c, h, "name", &host->name);
+                (void) xml_prop_uint(c, h, "port", &host->port);
+                (void) xml_prop_choice(c, h, "transport", (const char * const[]) { "tcp", "unix", "rdma", NULL },
+                                       &host->transport);
+                (void) xml_prop(c, h, "socket", &host->socket);
+                if (host->transport && streq(host->transport, "unix") ? !host->socket || host->socket[0] != '/'
+                                                                      : !host->name || !*host->name)
+                        return xml_fail(c, h, "needs name= (or transport='unix' with an absolute socket=)");
+                if (host->port > 65535)
+                        return xml_fail(c, h, "port out of range");
+        }
+        if (src->n_hosts == 0)
+                return xml_fail(c, s, "a network disk needs a <host>");
+        x = xml_child(c, s, "timeout");
+        if (x)
+                (void) xml_prop_uint(c, x, "seconds", &src->timeout);
+        x = xml_child(c, s, "readahead");
+        if (x)
+                (void) xml_prop_uint(c, x, "size", &src->readahead);
+        x = xml_child(c, s, "ssl");
+        if (x)
+                (void) xml_prop_yesno(c, x, "verify", &src->ssl_verify);
+        x = xml_child(c, s, "identity");
+        if (x) {
+                (void) xml_prop(c, x, "user", &src->nfs_user);
+                (void) xml_prop(c, x, "group", &src->nfs_group);
+        }
+        if (xml_child(c, s, "cookies"))
+                return xml_fail(c, s, "HTTP cookies need secret objects, not supported yet");
+        if (xml_child(c, s, "auth"))
+                return xml_fail(c, s, "<auth> needs a secret store, not supported yet");
+        if (xml_child(c, s, "config") || xml_child(c, s, "snapshot"))
+                return xml_fail(c, s, "rbd <config>/<snapshot> are not supported yet");
+        if (!streq(src->protocol, "nbd") && !src->name)
+                return xml_fail(c, s, "protocol '%s' needs name=", src->protocol);
+        return xml_status(c);
+}
+
 static int parse_disk_source(XmlCtx *c, xmlNode *n, VmDiskSource *src) {
         xmlNode *s = xml_child(c, n, "source");
         const char *attr;
@@ -120,6 +179,7 @@ static int parse_disk_source(XmlCtx *c, xmlNode *n, VmDiskSource *src) {
                 attr = "dir";
                 break;
         case VM_DISK_TYPE_NETWORK:
+                return parse_network_source(c, s, src);
         case VM_DISK_TYPE_VOLUME:
         case VM_DISK_TYPE_NVME:
         case _VM_DISK_TYPE_MAX:
@@ -323,8 +383,10 @@ static int parse_disk(XmlCtx *c, xmlNode *n) {
         (void) domxml_parse_alias(c, n, &d->alias);
         (void) domxml_parse_address(c, n, &d->addr);
 
-        if (!d->src.path && d->device == VM_DISK_DEVICE_DISK)
+        if (!d->src.path && !d->src.protocol && d->device == VM_DISK_DEVICE_DISK)
                 return xml_fail(c, n, "a disk needs a <source>");
+        if (d->src.type == VM_DISK_TYPE_DIR)
+                return xml_fail(c, n, "type='dir' (a virtual FAT disk) is not supported");
         if (d->transient && (d->readonly || d->shareable))
                 return xml_fail(c, n, "a transient disk cannot be readonly or shareable");
         if (d->addr.type == VM_ADDRESS_PCI && d->bus != VM_DISK_BUS_VIRTIO)

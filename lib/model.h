@@ -60,8 +60,23 @@ typedef enum VmDiskBus { VM_DISK_BUS_IDE, VM_DISK_BUS_SCSI, VM_DISK_BUS_VIRTIO, 
                          VM_DISK_BUS_USB, VM_DISK_BUS_FDC, _VM_DISK_BUS_MAX,
                          _VM_DISK_BUS_INVALID = -EINVAL } VmDiskBus;
 
+typedef struct VmDiskHost {
+        char *name;                     /* host name or address */
+        unsigned port;                  /* 0 = the protocol's default */
+        char *transport;                /* tcp (default), unix, rdma */
+        char *socket;                   /* transport='unix' */
+} VmDiskHost;
+
 typedef struct VmDiskSource {
         VmDiskType type;
+        char *protocol;                 /* network disks: nbd, iscsi, rbd, gluster, nfs, http, https, ftp, ftps, tftp, ssh */
+        char *name;                     /* network disks: export, pool/image, volume/path, URL path, iqn/lun */
+        char *query;                    /* http(s) */
+        VmDiskHost *hosts;
+        unsigned n_hosts;
+        unsigned timeout, readahead;    /* curl */
+        VmTristate ssl_verify;
+        char *nfs_user, *nfs_group;     /* <identity user='+N' group='+N'> */
         char *path;                     /* file= / dev= / dir=; NULL for an empty cdrom */
         char *format;                   /* raw, qcow2, ...; NULL = raw */
         struct VmDiskSource *backing;   /* <backingStore> chain */

@@ -40,6 +40,133 @@ static void add_cache(Props *p, const CacheMode *cm) {
         props_obj(p, "cache", &c);
 }
 
+static void inet_server(Props *p, const VmDiskHost *h, unsigned default_port, bool with_type) {
+        if (h->transport && streq(h->transport, "unix")) {
+                props_str(p, "type", "unix");
+                props_str(p, "path", h->socket);
+                return;
+        }
+        if (with_type)
+                props_str(p, "type", "inet");
+        props_str(p, "host", h->name);
+        if (h->port || default_port)
+                props_strf(p, "port", "%u", h->port ?: default_port);
+}
+
+/* The protocol driver node of a network disk, as QEMU's -blockdev spells each protocol. */
+static void network_storage(QemuBuild *b, const VmDisk *d, const VmDiskSource *src, Props *p) {
+        const char *proto = src->protocol;
+        const VmDiskHost *h0 = &src->hosts[0];
+
+        if (h0->transport && streq(h0->transport, "rdma")) {
+                (void) qb_fail(b, -EOPNOTSUPP, "<disk> '%s': the rdma transport is not supported", d->dst);
+                return;
+        }
+        props_str(p, "driver", proto);
+        if (streq(proto, "nbd")) {
+                Props s;
+                props_init(&s);
+                inet_server(&s, h0, 10809, true);
+                props_obj(p, "server", &s);
+                props_str(p, "export", src->name);
+        } else if (streq(proto, "http") || streq(proto, "https") || streq(proto, "ftp") || streq(proto, "ftps") ||
+                   streq(proto, "tftp")) {
+                static const struct { const char *p; unsigned port; } ports[] = {
+                        { "http", 80 }, { "https", 443 }, { "ftp", 21 }, { "ftps", 990 }, { "tftp", 69 },
+                };
+                unsigned port = h0->port;
+                for (size_t i = 0; i < ELEMENTSOF(ports) && !port; i++)
+                        if (streq(ports[i].p, proto))
+                                port = ports[i].port;
+                props_strf(p, "url", "%s://%s%s%s:%u/%s%s%s", proto, strchr(h0->name, ':') ? "[" : "", h0->name,
+                           strchr(h0->name, ':') ? "]" : "", port, src->name[0] == '/' ? src->name + 1 : src->name,
+                           src->query ? "?" : "", strempty(src->query));
+                if (src->timeout)
+                        props_uint(p, "timeout", src->timeout);
+                if (src->readahead)
+                        props_uint(p, "readahead", src->readahead);
+                if (src->ssl_verify != VM_TRISTATE_ABSENT)
+                        props_bool(p, "sslverify", src->ssl_verify == VM_TRISTATE_ON);
+        } else if (streq(proto, "gluster")) {
+                const char *slash = strchr(src->name, '/');
+                Props arr;
+                char *vol;
+                if (!slash) {
+                        (void) qb_fail(b, -EINVAL, "<disk> '%s': gluster needs name='VOLUME/PATH'", d->dst);
+                        return;
+                }
+                vol = strndup(src->name, (size_t) (slash - src->name));
+                props_str(p, "volume", vol);
+                free(vol);
+                props_str(p, "path", slash + 1);
+                arr.o = json_object_new_array();
+                arr.error = arr.o ? 0 : -ENOMEM;
+                for (unsigned i = 0; i < src->n_hosts && arr.error == 0; i++) {
+                        Props s;
+                        props_init(&s);
+                        inet_server(&s, &src->hosts[i], 24007, true);
+                        if (s.error < 0 || json_object_array_add(arr.o, TAKE_PTR(s.o)) < 0)
+                                arr.error = -ENOMEM;
+                        props_done(&s);
+                }
+                props_obj(p, "server", &arr);
+                props_uint(p, "debug", 4);
+        } else if (streq(proto, "nfs")) {
+                Props s;
+                props_init(&s);
+                props_str(&s, "host", h0->name);
+                props_str(&s, "type", "inet");
+                props_obj(p, "server", &s);
+                props_str(p, "path", src->name);
+                if (src->nfs_user)
+                        props_uint(p, "user", strtoull(src->nfs_user + (src->nfs_user[0] == '+'), NULL, 10));
+                if (src->nfs_group)
+                        props_uint(p, "group", strtoull(src->nfs_group + (src->nfs_group[0] == '+'), NULL, 10));
+        } else if (streq(proto, "rbd")) {
+                const char *slash = strchr(src->name, '/');
+                Props arr;
+                char *pool;
+                if (!slash) {
+                        (void) qb_fail(b, -EINVAL, "<disk> '%s': rbd needs name='POOL/IMAGE'", d->dst);
+                        return;
+                }
+                pool = strndup(src->name, (size_t) (slash - src->name));
+                props_str(p, "pool", pool);
+                free(pool);
+                props_str(p, "image", slash + 1);
+                arr.o = json_object_new_array();
+                arr.error = arr.o ? 0 : -ENOMEM;
+                for (unsigned i = 0; i < src->n_hosts && arr.error == 0; i++) {
+                        Props s;
+                        props_init(&s);
+                        inet_server(&s, &src->hosts[i], 0, false);
+                        if (s.error < 0 || json_object_array_add(arr.o, TAKE_PTR(s.o)) < 0)
+                                arr.error = -ENOMEM;
+                        props_done(&s);
+                }
+                props_obj(p, "server", &arr);
+        } else if (streq(proto, "iscsi")) {
+                const char *slash = strrchr(src->name, '/');
+                props_str(p, "transport", "tcp");
+                props_strf(p, "portal", "%s:%u", h0->name, h0->port ?: 3260);
+                if (slash) {
+                        char *target = strndup(src->name, (size_t) (slash - src->name));
+                        props_str(p, "target", target);
+                        free(target);
+                        props_uint(p, "lun", strtoull(slash + 1, NULL, 10));
+                } else {
+                        props_str(p, "target", src->name);
+                        props_uint(p, "lun", 0);
+                }
+        } else if (streq(proto, "ssh")) {
+                Props s;
+                props_init(&s);
+                inet_server(&s, h0, 22, false);
+                props_obj(p, "server", &s);
+                props_str(p, "path", src->name);
+        }
+}
+
 /* Emits the storage and format nodes for @src (recursively its backing chain first) and returns
  * the format node's name in @ret (static buffer owned by the caller). */
 static void build_source(QemuBuild *b, const VmDisk *d, const VmDiskSource *src, const char *prefix,
@@ -49,15 +176,19 @@ static void build_source(QemuBuild *b, const VmDisk *d, const VmDiskSource *src,
         unsigned n;
         Props p;
 
-        if (src->backing && src->backing->path)
+        if (src->backing && (src->backing->path || src->backing->protocol))
                 build_source(b, d, src->backing, prefix, counter, true, backing, sizeof(backing));
         n = ++*counter;
         snprintf(storage, sizeof(storage), "%s-%u-storage", prefix, n);
         snprintf(format, sizeof(format), "%s-%u-format", prefix, n);
 
         props_init(&p);
-        props_str(&p, "driver", src->type == VM_DISK_TYPE_BLOCK ? "host_device" : "file");
-        props_str(&p, "filename", src->path);
+        if (src->type == VM_DISK_TYPE_NETWORK)
+                network_storage(b, d, src, &p);
+        else {
+                props_str(&p, "driver", src->type == VM_DISK_TYPE_BLOCK ? "host_device" : "file");
+                props_str(&p, "filename", src->path);
+        }
         if (d->io)
                 props_str(&p, "aio", d->io);
         props_str(&p, "node-name", storage);
@@ -241,7 +372,7 @@ void qemu_build_disks(QemuBuild *b) {
                 /* vda -> 0, vdb -> 1 ... as libvirt numbers its ids */
                 for (const char *c = d->dst + 2; *c >= 'a' && *c <= 'z'; c++)
                         idx = (idx + (c == d->dst + 2 ? 0 : 1)) * 26 + (unsigned) (*c - 'a');
-                if (d->src.path) {
+                if (d->src.path || d->src.protocol) {
                         build_source(b, d, &d->src, "vmunit", &counter,
                                      d->readonly || d->device == VM_DISK_DEVICE_CDROM, node, sizeof(node));
                         dev_node = node;

@@ -219,6 +219,104 @@ static int parse_vsock(XmlCtx *c, xmlNode *n) {
         return xml_status(c);
 }
 
+static int parse_memory_device(XmlCtx *c, xmlNode *n) {
+        VmMemoryDevice *m = VM_DEVICE_NEW(c->def, memory_devices);
+        xmlNode *s, *t, *x;
+        char *v = NULL;
+
+        if (!m)
+                return xml_oom(c);
+        m->node = -1;
+        if (xml_prop_choice(c, n, "model", (const char * const[]) { "dimm", "nvdimm", "virtio-pmem", "virtio-mem",
+                                                                    NULL }, &m->model) <= 0)
+                return xml_fail(c, n, "missing or unsupported attribute 'model'");
+        (void) xml_prop_choice(c, n, "access", (const char * const[]) { "shared", "private", NULL }, &m->access);
+        (void) xml_prop_yesno(c, n, "discard", &m->discard);
+        s = xml_child(c, n, "source");
+        if (s) {
+                x = xml_child(c, s, "path");
+                if (x)
+                        (void) xml_text(c, x, &m->source_path);
+                if (m->source_path && m->source_path[0] != '/')
+                        return xml_fail(c, x, "the path must be absolute");
+                x = xml_child(c, s, "pagesize");
+                if (x) {
+                        (void) xml_text(c, x, &v);
+                        (void) xml_scaled_kib(c, x, v, "unit", "KiB", &m->source_pagesize_kib);
+                }
+                x = xml_child(c, s, "nodemask");
+                if (x)
+                        (void) xml_text(c, x, &m->source_nodemask);
+                x = xml_child(c, s, "alignsize");
+                if (x) {
+                        (void) xml_text(c, x, &v);
+                        (void) xml_scaled_kib(c, x, v, "unit", "KiB", &m->source_alignsize_kib);
+                }
+                m->source_pmem = !!xml_child(c, s, "pmem");
+        }
+        t = xml_child(c, n, "target");
+        if (!t)
+                return xml_fail(c, n, "missing <target>");
+        x = xml_child(c, t, "size");
+        if (!x)
+                return xml_fail(c, t, "missing <size>");
+        (void) xml_text(c, x, &v);
+        (void) xml_scaled_kib(c, x, v, "unit", "KiB", &m->size_kib);
+        x = xml_child(c, t, "node");
+        if (x) {
+                (void) xml_text(c, x, &v);
+                if (!v || sscanf(v, "%d", &m->node) != 1 || m->node < 0)
+                        return xml_fail(c, x, "invalid node '%s'", strempty(v));
+        }
+        x = xml_child(c, t, "label");
+        if (x) {
+                xmlNode *ls = xml_child(c, x, "size");
+                if (ls) {
+                        (void) xml_text(c, ls, &v);
+                        (void) xml_scaled_kib(c, ls, v, "unit", "KiB", &m->label_size_kib);
+                }
+        }
+        x = xml_child(c, t, "block");
+        if (x) {
+                (void) xml_text(c, x, &v);
+                (void) xml_scaled_kib(c, x, v, "unit", "KiB", &m->block_kib);
+        }
+        x = xml_child(c, t, "requested");
+        if (x) {
+                (void) xml_text(c, x, &v);
+                (void) xml_scaled_kib(c, x, v, "unit", "KiB", &m->requested_kib);
+        }
+        m->readonly = !!xml_child(c, t, "readonly");
+        x = xml_child(c, n, "address");
+        if (x && xml_is(x, "address")) {
+                char *type = NULL;
+                (void) xml_prop(c, x, "type", &type);
+                if (type && streq(type, "dimm")) {
+                        xml_mark(x);
+                        if (xml_prop_uint(c, x, "slot", &m->addr.slot) > 0)
+                                m->dimm_slot_set = true;
+                        char *base = NULL, *end;
+                        if (xml_prop(c, x, "base", &base) > 0) {
+                                errno = 0;
+                                m->dimm_base = strtoull(base, &end, 0);
+                                if (errno || *end || !*base)
+                                        return xml_fail(c, x, "attribute 'base': invalid number '%s'", base);
+                        }
+                } else {
+                        x->_private = NULL;     /* let the generic parser read it */
+                        (void) domxml_parse_address(c, n, &m->addr);
+                }
+        }
+        if ((streq(m->model, "nvdimm") || streq(m->model, "virtio-pmem")) && !m->source_path)
+                return xml_fail(c, n, "model '%s' needs <source><path>", m->model);
+        if (streq(m->model, "virtio-mem") && (!m->block_kib || !m->requested_kib))
+                return xml_fail(c, t, "virtio-mem needs <block> and <requested>");
+        if (m->size_kib == 0)
+                return xml_fail(c, t, "the size must not be 0");
+        (void) domxml_parse_alias(c, n, &m->alias);
+        return xml_status(c);
+}
+
 int domxml_parse_more_devices(XmlCtx *c, xmlNode *n, bool *handled) {
         static const struct {
                 const char *name;
@@ -229,6 +327,7 @@ int domxml_parse_more_devices(XmlCtx *c, xmlNode *n, bool *handled) {
                 { "filesystem", parse_filesystem },
                 { "shmem", parse_shmem },
                 { "vsock", parse_vsock },
+                { "memory", parse_memory_device },
         };
 
         *handled = false;

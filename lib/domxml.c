@@ -407,6 +407,45 @@ static int parse_cputune(XmlCtx *c, xmlNode *ct) {
         return xml_status(c);
 }
 
+static int valid_nodeset(const char *s) {
+        return s && *s && strspn(s, "0123456789,-^") == strlen(s);
+}
+
+static int parse_numatune(XmlCtx *c, xmlNode *nt) {
+        static const char * const modes[] = { "strict", "preferred", "interleave", "restrictive", NULL };
+        VmNumatune *t = &c->def->numatune;
+        xmlNode *m;
+
+        t->present = true;
+        m = xml_child(c, nt, "memory");
+        if (m) {
+                (void) xml_prop_choice(c, m, "mode", modes, &t->mode);
+                (void) xml_prop(c, m, "nodeset", &t->nodeset);
+                (void) xml_prop_choice(c, m, "placement", (const char * const[]) { "static", "auto", NULL },
+                                       &t->placement);
+                if (t->placement && streq(t->placement, "auto"))
+                        return xml_fail(c, m, "placement='auto' needs numad, which vmunit does not use");
+                if (!valid_nodeset(t->nodeset))
+                        return xml_fail(c, m, "needs a host nodeset= such as '0-1,3'");
+        }
+        XML_FOREACH_ELEMENT(n, nt) {
+                VmNumaMemnode *mn;
+                if (!xml_is(n, "memnode"))
+                        continue;
+                xml_mark(n);
+                mn = VM_ARRAY_NEW(c->def, t->memnodes, t->n_memnodes);
+                if (!mn)
+                        return xml_oom(c);
+                if (xml_prop_uint(c, n, "cellid", &mn->cellid) <= 0)
+                        return xml_fail(c, n, "missing attribute 'cellid'");
+                (void) xml_prop_choice(c, n, "mode", modes, &mn->mode);
+                (void) xml_prop(c, n, "nodeset", &mn->nodeset);
+                if (!valid_nodeset(mn->nodeset))
+                        return xml_fail(c, n, "needs a host nodeset= such as '0-1,3'");
+        }
+        return xml_status(c);
+}
+
 static int parse_seclabel(XmlCtx *c, xmlNode *n) {
         static const char * const types[] = { "dynamic", "static", "none", NULL };
         static const char * const models[] = { "selinux", "apparmor", "dac", "none", NULL };
@@ -598,6 +637,9 @@ static int parse_domain(XmlCtx *c, xmlNode *root) {
         n = xml_child(c, root, "memtune");
         if (n)
                 (void) parse_memtune(c, n);
+        n = xml_child(c, root, "numatune");
+        if (n)
+                (void) parse_numatune(c, n);
         n = xml_child(c, root, "memoryBacking");
         if (n)
                 (void) parse_memory_backing(c, n);

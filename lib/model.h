@@ -401,12 +401,38 @@ typedef struct VmFilesystem {
 
 typedef struct VmMemoryDevice {
         char *model;                    /* dimm, nvdimm, virtio-pmem, virtio-mem */
+        char *access;                   /* shared, private */
+        VmTristate discard;
+        char *source_path;              /* nvdimm, virtio-pmem (and file-backed dimm) */
+        uint64_t source_pagesize_kib;   /* hugepage size for dimm/virtio-mem; 0 = normal pages */
+        char *source_nodemask;
+        uint64_t source_alignsize_kib;
+        bool source_pmem;
         uint64_t size_kib;
-        int node;                       /* -1 = unset */
-        VmAddress addr;
-        unsigned slot;
-        uint64_t base;
+        int node;                       /* guest NUMA node; -1 = unset */
+        uint64_t label_size_kib;        /* nvdimm */
+        uint64_t block_kib, requested_kib;      /* virtio-mem */
+        bool readonly;                  /* nvdimm */
+        VmAddress addr;                 /* dimm: slot (in .slot) and base; virtio: PCI */
+        uint64_t dimm_base;
+        bool dimm_slot_set;
+        char *alias;
 } VmMemoryDevice;
+
+typedef struct VmNumaMemnode {
+        unsigned cellid;
+        char *mode;                     /* strict, preferred, interleave, restrictive */
+        char *nodeset;
+} VmNumaMemnode;
+
+typedef struct VmNumatune {
+        char *mode;                     /* strict (default), preferred, interleave, restrictive */
+        char *nodeset;
+        char *placement;                /* static, auto */
+        VmNumaMemnode *memnodes;
+        unsigned n_memnodes;
+        bool present;
+} VmNumatune;
 
 /* ---- CPU, NUMA, OS, features, clock ---- */
 
@@ -569,6 +595,7 @@ typedef struct VmDef {
         VmLifecycleAction on_poweroff, on_reboot, on_crash;
         VmTristate pm_suspend_to_mem, pm_suspend_to_disk;
         VmMemoryBacking mem;
+        VmNumatune numatune;
         VmTune tune;
         VmSeclabel seclabel;
         VmSysinfo sysinfo;

@@ -36,6 +36,9 @@ void qb_pci_props(QemuBuild *b, Props *p, const VmAddress *addr);
 /* bootindex for a device's <boot order> */
 void qb_bootindex(Props *p, unsigned order);
 
+void qemu_build_memory(QemuBuild *b);
+void qemu_build_numa(QemuBuild *b);
+void qemu_build_memory_devices(QemuBuild *b);
 void qemu_build_controllers(QemuBuild *b);
 void qemu_build_disks(QemuBuild *b);
 void qemu_build_pflash(QemuBuild *b);

@@ -122,6 +122,11 @@ static void build_machine(QemuBuild *b) {
                 if (def->os.nvram)
                         qemu_opts_add_literal(&o, "pflash1=vmunit-pflash1-format");
         }
+        for (unsigned i = 0; i < def->n_memory_devices; i++)
+                if (streq(def->memory_devices[i].model, "nvdimm")) {
+                        qemu_opts_add_literal(&o, "nvdimm=on");
+                        break;
+                }
         for (unsigned i = 0; i < def->n_sounds; i++)
                 if (streq(def->sounds[i].model, "pcspk")) {
                         qemu_opts_add(&o, "pcspk-audiodev", qemu_audiodev_id(b, def->sounds[i].audio_id));
@@ -222,42 +227,6 @@ static void build_cpu(QemuBuild *b) {
         argv_add_opts(b->a, "-cpu", &o);
 }
 
-static uint64_t round_mib(uint64_t kib) {
-        return (kib + 1023) / 1024;
-}
-
-static void build_memory(QemuBuild *b) {
-        const VmDef *def = b->def;
-        uint64_t mib = 0;
-        QemuOpts o = {};
-
-        if (def->cpu.n_cells > 0)
-                for (unsigned i = 0; i < def->cpu.n_cells; i++)
-                        mib += round_mib(def->cpu.cells[i].memory_kib);
-        else
-                mib = round_mib(def->memory_kib);
-
-        if (def->max_memory_kib > 0) {
-                qemu_opts_addf(&o, "size", "%" PRIu64 "k", mib * 1024);
-                qemu_opts_addf(&o, "slots", "%u", def->max_memory_slots);
-                qemu_opts_addf(&o, "maxmem", "%" PRIu64 "k", round_mib(def->max_memory_kib) * 1024);
-                argv_add_opts(b->a, "-m", &o);
-        } else {
-                argv_add(b->a, "-m");
-                argv_addf(b->a, "%" PRIu64, mib);
-        }
-        if (def->cpu.n_cells == 0) {
-                Props p;
-                props_init(&p);
-                props_str(&p, "qom-type", "memory-backend-ram");
-                props_str(&p, "id", "pc.ram");
-                props_uint(&p, "size", mib * 1024 * 1024);
-                argv_add_props(b->a, "-object", &p);
-        }
-        argv_add(b->a, "-overcommit");
-        argv_add(b->a, def->mem.locked ? "mem-lock=on" : "mem-lock=off");
-}
-
 static void build_smp(QemuBuild *b) {
         const VmDef *def = b->def;
         const VmCpu *cpu = &def->cpu;
@@ -289,103 +258,6 @@ static void build_smp(QemuBuild *b) {
 /* Machine types before 5.1 still take "-numa node,mem=" (QEMU refuses it from 5.1 on); libvirt uses
  * that legacy form there when no cell needs a real memory backend, and so do we, so the guest sees
  * the same memory layout as under libvirt. */
-static bool numa_legacy_mem(const VmDef *def) {
-        const char *m = def->os.machine, *v;
-        unsigned major = 0, minor = 0;
-
-        v = startswith(m, "pc-i440fx-") ?: startswith(m, "pc-q35-");
-        if (!v || sscanf(v, "%u.%u", &major, &minor) != 2)
-                return false;           /* "pc", "q35": the newest type */
-        if (major > 5 || (major == 5 && minor >= 1))
-                return false;
-        if (def->mem.hugepages || def->mem.source_type || def->mem.access_mode)
-                return false;
-        for (unsigned i = 0; i < def->cpu.n_cells; i++)
-                if (def->cpu.cells[i].mem_access)
-                        return false;
-        return true;
-}
-
-static void build_numa(QemuBuild *b) {
-        const VmDef *def = b->def;
-        const VmCpu *cpu = &def->cpu;
-        bool legacy = numa_legacy_mem(def);
-
-        if (legacy && cpu->n_cells > 0 && def->mem.allocation_mode && streq(def->mem.allocation_mode, "immediate"))
-                argv_add(b->a, "-mem-prealloc");
-
-        for (unsigned i = 0; i < cpu->n_cells; i++) {
-                const VmNumaCell *cell = &cpu->cells[i];
-                const char *access = cell->mem_access ?: def->mem.access_mode;
-                bool file_backed;
-                QemuOpts o = {};
-                char id[32];
-                Props p;
-
-                snprintf(id, sizeof(id), "ram-node%u", i);
-                if (legacy)
-                        goto node;
-                props_init(&p);
-                file_backed = access || def->mem.hugepages ||
-                              (def->mem.source_type && streq(def->mem.source_type, "file"));
-                if (file_backed) {
-                        char *path = NULL;
-                        props_str(&p, "qom-type", "memory-backend-file");
-                        props_str(&p, "id", id);
-                        if (asprintf(&path, "%s/ram/%s", b->opts->state_dir, id) < 0) {
-                                (void) qb_fail(b, -ENOMEM, "out of memory");
-                                props_done(&p);
-                                return;
-                        }
-                        props_str(&p, "mem-path", path);
-                        free(path);
-                        props_bool(&p, "share", access && streq(access, "shared"));
-                } else {
-                        props_str(&p, "qom-type", "memory-backend-ram");
-                        props_str(&p, "id", id);
-                }
-                if (def->mem.allocation_mode && streq(def->mem.allocation_mode, "immediate"))
-                        props_bool(&p, "prealloc", true);
-                /* discard-data only means something for file-backed memory */
-                if (cell->discard == VM_TRISTATE_ON && file_backed)
-                        props_bool(&p, "discard-data", true);
-                props_uint(&p, "size", round_mib(cell->memory_kib) * 1024 * 1024);
-                argv_add_props(b->a, "-object", &p);
-node:
-                qemu_opts_add_literal(&o, "node");
-                qemu_opts_addf(&o, "nodeid", "%u", i);
-                if (cell->cpus) {
-                        /* "0,11" must become cpus=0,cpus=11: QEMU's list syntax, not an escaped comma */
-                        char *dup = strdup(cell->cpus), *save = NULL;
-                        if (!dup) {
-                                (void) qb_fail(b, -ENOMEM, "out of memory");
-                                return;
-                        }
-                        for (char *t = strtok_r(dup, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-                                if (strspn(t, "0123456789-") != strlen(t)) {
-                                        free(dup);
-                                        (void) qb_fail(b, -EINVAL, "<cpu><numa><cell id='%u'>: invalid cpus '%s'",
-                                                       i, cell->cpus);
-                                        return;
-                                }
-                                qemu_opts_add(&o, "cpus", t);
-                        }
-                        free(dup);
-                }
-                if (legacy)
-                        qemu_opts_addf(&o, "mem", "%" PRIu64, round_mib(cell->memory_kib));
-                else
-                        qemu_opts_add(&o, "memdev", id);
-                argv_add_opts(b->a, "-numa", &o);
-        }
-        for (unsigned i = 0; i < cpu->n_cells; i++)
-                for (unsigned k = 0; k < cpu->cells[i].n_distances; k++) {
-                        argv_add(b->a, "-numa");
-                        argv_addf(b->a, "dist,src=%u,dst=%u,val=%u", i, cpu->cells[i].distance_ids[k],
-                                  cpu->cells[i].distance_values[k]);
-                }
-}
-
 static void build_smbios(QemuBuild *b) {
         const VmSysinfo *s = &b->def->sysinfo;
         static const struct { const char *type; size_t off, n_off; } blocks[] = {
@@ -637,9 +509,9 @@ int qemu_argv_build(VmDef *def, const QemuBuildOptions *opts, QemuCommand *ret, 
                 argv_add(&a, "-bios");
                 argv_add(&a, def->os.loader);
         }
-        build_memory(&b);
+        qemu_build_memory(&b);
         build_smp(&b);
-        build_numa(&b);
+        qemu_build_numa(&b);
         if (def->uuid) {
                 argv_add(&a, "-uuid");
                 argv_add(&a, def->uuid);
@@ -673,6 +545,7 @@ int qemu_argv_build(VmDef *def, const QemuBuildOptions *opts, QemuCommand *ret, 
         qemu_build_hostdevs(&b);
         qemu_build_misc_devices(&b);
         qemu_build_shmems(&b);
+        qemu_build_memory_devices(&b);
         qemu_build_vsock(&b);
 
         if (opts->seccomp_sandbox) {

@@ -4,6 +4,7 @@
  * drive, virtio-serial and USB port addresses, boot order, and PCI slot assignment with
  * auto-added pcie-root-ports on Q35. Deterministic: the same XML always gives the same hardware.
  */
+#include <inttypes.h>
 #include <stdio.h>
 
 #include "firmware.h"
@@ -760,6 +761,10 @@ static unsigned collect_devices(QemuBuild *b, PciDev *out, unsigned max) {
                 ADD(&def->iommu.addr, endpoint(b, true) | PCI_F_INTEGRATED, "<iommu>");
         if (def->vsock.present)
                 ADD(&def->vsock.addr, endpoint(b, true), "<vsock>");
+        for (unsigned i = 0; i < def->n_memory_devices; i++)
+                if (startswith(def->memory_devices[i].model, "virtio-"))
+                        ADD(&def->memory_devices[i].addr, endpoint(b, true), "<memory model='%s'>",
+                            def->memory_devices[i].model);
 #undef ADD
         return n;
 }
@@ -1076,11 +1081,55 @@ int qemu_prepare(QemuBuild *b) {
                 return qb_fail(b, -EINVAL, "<memory>: less than 1 MiB");
         if (def->max_memory_kib && def->max_memory_kib < def->memory_kib)
                 return qb_fail(b, -EINVAL, "<maxMemory>: smaller than <memory>");
-        if (def->mem.hugepages && def->mem.hugepage_size_kib && def->mem.hugepage_size_kib != 4)
-                return qb_fail(b, -EOPNOTSUPP, "<memoryBacking><hugepages>: huge pages are not supported yet");
-        if (def->mem.source_type || def->mem.access_mode)
+        if (def->mem.hugepages && def->mem.hugepage_size_kib == 4)
+                def->mem.hugepages = false;     /* "huge" pages of the normal size: libvirt's way of saying none */
+        if (def->mem.hugepages && def->mem.hugepage_size_kib && def->mem.hugepage_size_kib != 2048)
+                return qb_fail(b, -EOPNOTSUPP, "<memoryBacking><hugepages><page size='%" PRIu64 " KiB'>: only the "
+                               "default 2 MiB huge pages (mounted at /dev/hugepages) are supported",
+                               def->mem.hugepage_size_kib);
+        if (def->numatune.present) {
+                if (def->numatune.mode && streq(def->numatune.mode, "restrictive"))
+                        return qb_fail(b, -EOPNOTSUPP, "<numatune><memory mode='restrictive'>: not supported yet");
+                for (unsigned i = 0; i < def->numatune.n_memnodes; i++) {
+                        const VmNumaMemnode *mn = &def->numatune.memnodes[i];
+                        if (mn->cellid >= def->cpu.n_cells)
+                                return qb_fail(b, -EINVAL, "<numatune><memnode cellid='%u'>: no such guest NUMA cell",
+                                               mn->cellid);
+                        if (mn->mode && streq(mn->mode, "restrictive"))
+                                return qb_fail(b, -EOPNOTSUPP, "<numatune><memnode mode='restrictive'>: not supported yet");
+                }
+        }
+        if (def->n_memory_devices > 0) {
+                unsigned slot = 0;
                 if (def->cpu.n_cells == 0)
-                        return qb_fail(b, -EOPNOTSUPP, "<memoryBacking>: source/access need guest NUMA cells");
+                        return qb_fail(b, -EINVAL, "<memory model='%s'>: memory devices need guest NUMA cells in <cpu>",
+                                       def->memory_devices[0].model);
+                for (unsigned i = 0; i < def->n_memory_devices; i++) {
+                        VmMemoryDevice *m = &def->memory_devices[i];
+                        bool dimm = streq(m->model, "dimm") || streq(m->model, "nvdimm");
+                        if (m->node >= (int) def->cpu.n_cells)
+                                return qb_fail(b, -EINVAL, "<memory model='%s'>: guest node %d does not exist", m->model,
+                                               m->node);
+                        if (dimm && !def->max_memory_kib)
+                                return qb_fail(b, -EINVAL, "<memory model='%s'>: needs <maxMemory slots=...>", m->model);
+                        if (!dimm || m->dimm_slot_set)
+                                continue;
+                        for (bool clash = true; clash; ) {
+                                clash = false;
+                                for (unsigned j = 0; j < def->n_memory_devices; j++)
+                                        if (j != i && def->memory_devices[j].dimm_slot_set &&
+                                            def->memory_devices[j].addr.slot == slot) {
+                                                slot++;
+                                                clash = true;
+                                        }
+                        }
+                        m->addr.slot = slot++;
+                        m->dimm_slot_set = true;
+                        if (m->addr.slot >= def->max_memory_slots)
+                                return qb_fail(b, -EINVAL, "<memory model='%s'>: more memory devices than the %u slots "
+                                               "of <maxMemory>", m->model, def->max_memory_slots);
+                }
+        }
         if (!def->memballoon.present) {
                 def->memballoon.present = true;
                 def->memballoon.model = (char *) "virtio";

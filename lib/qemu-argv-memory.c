@@ -1,0 +1,304 @@
+/*
+ * Guest memory: -m, the RAM backends (pc.ram or one per guest NUMA cell) with their backing
+ * (anonymous, file, memfd, huge pages), host NUMA policy from <numatune>, -numa, and the
+ * memory devices (pc-dimm, nvdimm, virtio-pmem, virtio-mem).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "qemu-argv-internal.h"
+
+/* Where huge pages are mounted; the supervisor creates NAME's directory below it. */
+#define HUGEPAGES_DIR "/dev/hugepages"
+
+static uint64_t round_mib(uint64_t kib) {
+        return (kib + 1023) / 1024;
+}
+
+/* Host NUMA nodes "0-2,^1,5" -> a JSON array; -EINVAL on nonsense. */
+static int nodeset_props(Props *p, const char *key, const char *nodeset) {
+        bool set[1024] = {};
+        json_object *arr;
+        const char *s = nodeset;
+
+        while (*s) {
+                bool exclude = *s == '^';
+                char *end;
+                unsigned long a, z;
+                if (exclude)
+                        s++;
+                a = strtoul(s, &end, 10);
+                if (end == s || a >= ELEMENTSOF(set))
+                        return -EINVAL;
+                z = a;
+                s = end;
+                if (*s == '-') {
+                        z = strtoul(s + 1, &end, 10);
+                        if (end == s + 1 || z >= ELEMENTSOF(set) || z < a)
+                                return -EINVAL;
+                        s = end;
+                }
+                for (unsigned long i = a; i <= z; i++)
+                        set[i] = !exclude;
+                if (*s == ',')
+                        s++;
+                else if (*s)
+                        return -EINVAL;
+        }
+        arr = json_object_new_array();
+        if (!arr)
+                return -ENOMEM;
+        for (size_t i = 0; i < ELEMENTSOF(set); i++)
+                if (set[i])
+                        json_object_array_add(arr, json_object_new_int((int) i));
+        props_obj(p, key, &(Props) { .o = arr });
+        return 0;
+}
+
+static const char *numa_policy(const char *mode) {
+        if (!mode || streq(mode, "strict"))
+                return "bind";
+        if (streq(mode, "preferred"))
+                return "preferred";
+        if (streq(mode, "interleave"))
+                return "interleave";
+        return NULL;    /* restrictive: cgroup only */
+}
+
+/* The memory backend object @id of @size_kib for guest NUMA @cell (-1: the whole RAM). */
+static void ram_backend(QemuBuild *b, const char *id, uint64_t size_kib, int cell) {
+        const VmDef *def = b->def;
+        const VmMemoryBacking *m = &def->mem;
+        const VmNumaCell *c = cell >= 0 ? &def->cpu.cells[cell] : NULL;
+        const char *access = (c ? c->mem_access : NULL) ?: m->access_mode;
+        const char *mode = def->numatune.mode, *nodeset = def->numatune.nodeset;
+        bool file = m->hugepages || (m->source_type && streq(m->source_type, "file")) ||
+                    (access && !(m->source_type && streq(m->source_type, "memfd")));
+        Props p;
+
+        for (unsigned i = 0; c && i < def->numatune.n_memnodes; i++)
+                if ((int) def->numatune.memnodes[i].cellid == cell) {
+                        mode = def->numatune.memnodes[i].mode;
+                        nodeset = def->numatune.memnodes[i].nodeset;
+                }
+
+        props_init(&p);
+        if (m->source_type && streq(m->source_type, "memfd")) {
+                props_str(&p, "qom-type", "memory-backend-memfd");
+                props_str(&p, "id", id);
+                if (m->hugepages)
+                        props_bool(&p, "hugetlb", true);
+                if (access)
+                        props_bool(&p, "share", streq(access, "shared"));
+        } else if (file) {
+                props_str(&p, "qom-type", "memory-backend-file");
+                props_str(&p, "id", id);
+                if (m->hugepages)
+                        props_strf(&p, "mem-path", "%s/vmunit/%s", HUGEPAGES_DIR, def->name);
+                else
+                        props_strf(&p, "mem-path", "%s/ram/%s", b->opts->state_dir, id);
+                props_bool(&p, "share", access && streq(access, "shared"));
+                if (cell < 0)
+                        /* keep the RAM block named "pc.ram", as with the default backend (migration) */
+                        props_bool(&p, "x-use-canonical-path-for-ramblock-id", false);
+                if (c && c->discard == VM_TRISTATE_ON)
+                        props_bool(&p, "discard-data", true);
+        } else {
+                props_str(&p, "qom-type", "memory-backend-ram");
+                props_str(&p, "id", id);
+        }
+        if ((m->allocation_mode && streq(m->allocation_mode, "immediate")) || m->hugepages)
+                props_bool(&p, "prealloc", true);
+        if (m->allocation_threads)
+                props_uint(&p, "prealloc-threads", m->allocation_threads);
+        props_uint(&p, "size", round_mib(size_kib) * 1024 * 1024);
+        if (nodeset && numa_policy(mode)) {
+                if (nodeset_props(&p, "host-nodes", nodeset) < 0) {
+                        props_done(&p);
+                        (void) qb_fail(b, -EINVAL, "<numatune>: invalid nodeset '%s'", nodeset);
+                        return;
+                }
+                props_str(&p, "policy", numa_policy(mode));
+        }
+        argv_add_props(b->a, "-object", &p);
+}
+
+void qemu_build_memory(QemuBuild *b) {
+        const VmDef *def = b->def;
+        uint64_t mib = 0;
+        QemuOpts o = {};
+
+        if (def->cpu.n_cells > 0)
+                for (unsigned i = 0; i < def->cpu.n_cells; i++)
+                        mib += round_mib(def->cpu.cells[i].memory_kib);
+        else
+                mib = round_mib(def->memory_kib);
+
+        if (def->max_memory_kib > 0) {
+                qemu_opts_addf(&o, "size", "%" PRIu64 "k", mib * 1024);
+                qemu_opts_addf(&o, "slots", "%u", def->max_memory_slots);
+                qemu_opts_addf(&o, "maxmem", "%" PRIu64 "k", def->max_memory_kib);
+                argv_add_opts(b->a, "-m", &o);
+        } else {
+                argv_add(b->a, "-m");
+                argv_addf(b->a, "%" PRIu64, mib);
+        }
+        if (def->cpu.n_cells == 0)
+                ram_backend(b, "pc.ram", mib * 1024, -1);
+        argv_add(b->a, "-overcommit");
+        argv_add(b->a, def->mem.locked ? "mem-lock=on" : "mem-lock=off");
+}
+
+/* Machine types before 5.1 still take "-numa node,mem=" (QEMU refuses it from 5.1 on); libvirt uses
+ * that legacy form there when no cell needs a real memory backend, and so do we, so the guest sees
+ * the same memory layout as under libvirt. */
+static bool numa_legacy_mem(const VmDef *def) {
+        const char *m = def->os.machine, *v;
+        unsigned major = 0, minor = 0;
+
+        v = startswith(m, "pc-i440fx-") ?: startswith(m, "pc-q35-");
+        if (!v || sscanf(v, "%u.%u", &major, &minor) != 2)
+                return false;           /* "pc", "q35": the newest type */
+        if (major > 5 || (major == 5 && minor >= 1))
+                return false;
+        if (def->mem.hugepages || def->mem.source_type || def->mem.access_mode || def->numatune.present)
+                return false;
+        for (unsigned i = 0; i < def->cpu.n_cells; i++)
+                if (def->cpu.cells[i].mem_access)
+                        return false;
+        return true;
+}
+
+void qemu_build_numa(QemuBuild *b) {
+        const VmDef *def = b->def;
+        const VmCpu *cpu = &def->cpu;
+        bool legacy = numa_legacy_mem(def);
+
+        if (legacy && cpu->n_cells > 0 && def->mem.allocation_mode && streq(def->mem.allocation_mode, "immediate"))
+                argv_add(b->a, "-mem-prealloc");
+        for (unsigned i = 0; i < cpu->n_cells; i++) {
+                const VmNumaCell *cell = &cpu->cells[i];
+                QemuOpts o = {};
+                char id[32];
+
+                snprintf(id, sizeof(id), "ram-node%u", i);
+                if (!legacy)
+                        ram_backend(b, id, cell->memory_kib, (int) i);
+                qemu_opts_add_literal(&o, "node");
+                qemu_opts_addf(&o, "nodeid", "%u", i);
+                if (cell->cpus) {
+                        /* "0,11" must become cpus=0,cpus=11: QEMU's list syntax, not an escaped comma */
+                        char *dup = strdup(cell->cpus), *save = NULL;
+                        if (!dup) {
+                                (void) qb_fail(b, -ENOMEM, "out of memory");
+                                return;
+                        }
+                        for (char *t = strtok_r(dup, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+                                if (strspn(t, "0123456789-") != strlen(t)) {
+                                        free(dup);
+                                        qemu_opts_done(&o);
+                                        (void) qb_fail(b, -EINVAL, "<cpu><numa><cell id='%u'>: invalid cpus '%s'",
+                                                       i, cell->cpus);
+                                        return;
+                                }
+                                qemu_opts_add(&o, "cpus", t);
+                        }
+                        free(dup);
+                }
+                if (legacy)
+                        qemu_opts_addf(&o, "mem", "%" PRIu64, round_mib(cell->memory_kib));
+                else
+                        qemu_opts_add(&o, "memdev", id);
+                argv_add_opts(b->a, "-numa", &o);
+        }
+        for (unsigned i = 0; i < cpu->n_cells; i++)
+                for (unsigned k = 0; k < cpu->cells[i].n_distances; k++) {
+                        argv_add(b->a, "-numa");
+                        argv_addf(b->a, "dist,src=%u,dst=%u,val=%u", i, cpu->cells[i].distance_ids[k],
+                                  cpu->cells[i].distance_values[k]);
+                }
+}
+
+void qemu_build_memory_devices(QemuBuild *b) {
+        VmDef *def = b->def;
+        unsigned counts[4] = {};
+
+        for (unsigned i = 0; i < def->n_memory_devices; i++) {
+                const VmMemoryDevice *m = &def->memory_devices[i];
+                const char *model = m->model;
+                unsigned k = streq(model, "dimm") ? 0 : streq(model, "nvdimm") ? 1 : streq(model, "virtio-pmem") ? 2 : 3;
+                const char *prefix = k == 0 ? "dimm" : k == 1 ? "nvdimm" : k == 2 ? "virtiopmem" : "virtiomem";
+                char id[48], mem[56];
+                Props o, p;
+
+                snprintf(id, sizeof(id), "%s%u", prefix, counts[k]++);
+                snprintf(mem, sizeof(mem), "mem%s", id);
+                props_init(&o);
+                if (m->source_path || m->access) {
+                        props_str(&o, "qom-type", "memory-backend-file");
+                        props_str(&o, "id", mem);
+                        if (m->source_path)
+                                props_str(&o, "mem-path", m->source_path);
+                        else
+                                props_strf(&o, "mem-path", "%s/ram/%s", b->opts->state_dir, mem);
+                        if (m->access)
+                                props_bool(&o, "share", streq(m->access, "shared"));
+                        if (k == 1 && !m->access)
+                                props_bool(&o, "prealloc", true);
+                        if (m->source_pmem)
+                                props_bool(&o, "pmem", true);
+                        if (m->source_alignsize_kib)
+                                props_uint(&o, "align", m->source_alignsize_kib * 1024);
+                        if (m->discard == VM_TRISTATE_ON)
+                                props_bool(&o, "discard-data", true);
+                } else if (m->source_pagesize_kib && m->source_pagesize_kib != 4) {
+                        props_str(&o, "qom-type", "memory-backend-file");
+                        props_str(&o, "id", mem);
+                        props_strf(&o, "mem-path", "%s/vmunit/%s", HUGEPAGES_DIR, def->name);
+                        props_bool(&o, "prealloc", true);
+                } else {
+                        props_str(&o, "qom-type", "memory-backend-ram");
+                        props_str(&o, "id", mem);
+                }
+                props_uint(&o, "size", m->size_kib * 1024);
+                if (m->source_nodemask && nodeset_props(&o, "host-nodes", m->source_nodemask) >= 0)
+                        props_str(&o, "policy", "bind");
+                argv_add_props(b->a, "-object", &o);
+
+                props_init(&p);
+                switch (k) {
+                case 0:
+                case 1:
+                        props_str(&p, "driver", k == 0 ? "pc-dimm" : "nvdimm");
+                        if (m->node >= 0)
+                                props_int(&p, "node", m->node);
+                        if (m->label_size_kib)
+                                props_uint(&p, "label-size", m->label_size_kib * 1024);
+                        if (m->readonly)
+                                props_bool(&p, "unarmed", true);
+                        props_str(&p, "memdev", mem);
+                        props_str(&p, "id", m->alias ?: id);
+                        props_uint(&p, "slot", m->addr.slot);
+                        if (m->dimm_base)
+                                props_uint(&p, "addr", m->dimm_base);
+                        break;
+                case 2:
+                        props_str(&p, "driver", "virtio-pmem-pci");
+                        props_str(&p, "memdev", mem);
+                        props_str(&p, "id", m->alias ?: id);
+                        qb_pci_props(b, &p, &m->addr);
+                        break;
+                default:
+                        props_str(&p, "driver", "virtio-mem-pci");
+                        if (m->node >= 0)
+                                props_int(&p, "node", m->node);
+                        props_uint(&p, "block-size", m->block_kib * 1024);
+                        props_uint(&p, "requested-size", m->requested_kib * 1024);
+                        props_str(&p, "memdev", mem);
+                        props_str(&p, "id", m->alias ?: id);
+                        qb_pci_props(b, &p, &m->addr);
+                        break;
+                }
+                argv_add_props(b->a, "-device", &p);
+        }
+}

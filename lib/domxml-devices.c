@@ -276,6 +276,8 @@ static int parse_disk(XmlCtx *c, xmlNode *n) {
         (void) xml_prop_enum(c, n, "device", (int (*)(const char *)) vm_disk_device_from_string, &device);
         d->src.type = type;
         d->device = device;
+        (void) xml_prop_choice(c, n, "model", (const char * const[]) { "virtio", "virtio-transitional",
+                                                                       "virtio-non-transitional", NULL }, &d->model);
         if (d->device == VM_DISK_DEVICE_LUN)
                 return xml_fail(c, n, "device='lun' (SCSI passthrough) is not supported");
         if (xml_prop(c, n, "snapshot", &v) > 0 && !streq(v, "no") && !streq(v, "internal") && !streq(v, "external"))
@@ -622,7 +624,6 @@ static int parse_graphics(XmlCtx *c, xmlNode *n) {
         (void) xml_prop(c, n, "connected", &(char *) { NULL });
         (void) xml_prop(c, n, "keymap", &g->keymap);
         (void) xml_prop(c, n, "sharePolicy", &g->share_policy);
-        (void) xml_prop(c, n, "defaultMode", &g->default_mode);
         if (g->keymap && strspn(g->keymap, "abcdefghijklmnopqrstuvwxyz-_") != strlen(g->keymap))
                 return xml_fail(c, n, "invalid keymap '%s'", g->keymap);
         XML_FOREACH_ELEMENT(l, n) {
@@ -653,6 +654,59 @@ static int parse_graphics(XmlCtx *c, xmlNode *n) {
         x = xml_child(c, n, "audio");
         if (x)
                 (void) xml_prop(c, x, "id", &g->audio_id);
+        if (streq(g->type, "spice")) {
+                static const char * const channels[] = { "main", "display", "inputs", "cursor", "playback", "record",
+                                                         "smartcard", "usbredir", NULL };
+                static const char * const modes[] = { "secure", "insecure", "any", NULL };
+                (void) xml_prop_choice(c, n, "defaultMode", modes, &g->default_mode);
+                XML_FOREACH_ELEMENT(ch, n) {
+                        char **name, **mode;
+                        unsigned k = g->n_spice_channels;
+                        if (!xml_is(ch, "channel"))
+                                continue;
+                        xml_mark(ch);
+                        name = VM_ARRAY_NEW(c->def, g->spice_channel_names, k);
+                        k = g->n_spice_channels;
+                        mode = VM_ARRAY_NEW(c->def, g->spice_channel_modes, g->n_spice_channels);
+                        if (!name || !mode)
+                                return xml_oom(c);
+                        if (xml_prop_choice(c, ch, "name", channels, name) <= 0 ||
+                            xml_prop_choice(c, ch, "mode", modes, mode) <= 0)
+                                return xml_fail(c, ch, "needs name= (main, display, inputs, ...) and mode= (secure, "
+                                                "insecure, any)");
+                }
+                x = xml_child(c, n, "jpeg");
+                if (x)
+                        (void) xml_prop_choice(c, x, "compression", (const char * const[]) { "auto", "never", "always",
+                                                                                             NULL }, &g->jpeg_compression);
+                x = xml_child(c, n, "zlib");
+                if (x)
+                        (void) xml_prop_choice(c, x, "compression", (const char * const[]) { "auto", "never", "always",
+                                                                                             NULL }, &g->zlib_compression);
+                x = xml_child(c, n, "playback");
+                if (x)
+                        (void) xml_prop_choice(c, x, "compression", (const char * const[]) { "on", "off", NULL },
+                                               &g->playback_compression);
+                x = xml_child(c, n, "streaming");
+                if (x)
+                        (void) xml_prop_choice(c, x, "mode", (const char * const[]) { "filter", "all", "off", NULL },
+                                               &g->streaming_mode);
+                x = xml_child(c, n, "clipboard");
+                if (x)
+                        (void) xml_prop_choice(c, x, "copypaste", (const char * const[]) { "yes", "no", NULL },
+                                               &g->clipboard_copypaste);
+                x = xml_child(c, n, "mouse");
+                if (x)
+                        (void) xml_prop_choice(c, x, "mode", (const char * const[]) { "server", "client", NULL },
+                                               &g->mouse_mode);
+                x = xml_child(c, n, "filetransfer");
+                if (x)
+                        (void) xml_prop_choice(c, x, "enable", (const char * const[]) { "yes", "no", NULL },
+                                               &g->filetransfer);
+                if (g->image_compression && strspn(g->image_compression, "abcdefghijklmnopqrstuvwxyz_") !=
+                                                strlen(g->image_compression))
+                        return xml_fail(c, n, "invalid image compression '%s'", g->image_compression);
+        }
         return xml_status(c);
 }
 
@@ -860,9 +914,26 @@ static int parse_tpm(XmlCtx *c, xmlNode *n) {
         if (xml_prop_choice(c, b, "type", (const char * const[]) { "passthrough", "emulator", "external", NULL },
                             &t->backend_type) == 0)
                 return xml_fail(c, b, "missing attribute 'type'");
-        if (!streq(t->backend_type, "external"))
-                return xml_fail(c, b, "TPM backend '%s' is not supported yet (use 'external' with swtpm)",
-                                t->backend_type);
+        (void) xml_prop_choice(c, b, "version", (const char * const[]) { "1.2", "2.0", NULL }, &t->version);
+        if (streq(t->backend_type, "passthrough")) {
+                xmlNode *d = xml_child(c, b, "device");
+                t->backend_path = (char *) "/dev/tpm0";
+                if (d)
+                        (void) xml_prop(c, d, "path", &t->backend_path);
+                if (!startswith(t->backend_path, "/dev/tpm"))
+                        return xml_fail(c, d ?: b, "the passthrough device must be a /dev/tpm* node");
+                return xml_status(c);
+        }
+        if (streq(t->backend_type, "emulator")) {
+                /* swtpm is started by the supervisor; its state lives in the VM's state directory */
+                if (xml_child(c, b, "encryption"))
+                        return xml_fail(c, b, "an encrypted TPM state needs a secret store, not supported yet");
+                XML_FOREACH_ELEMENT(x, b)
+                        if (xml_is(x, "active_pcr_banks"))
+                                return xml_fail(c, x, "<active_pcr_banks> is not supported yet");
+                (void) xml_prop(c, b, "persistent_state", &(char *) { NULL });
+                return xml_status(c);
+        }
         s = xml_child(c, b, "source");
         if (!s)
                 return xml_fail(c, b, "missing <source>");

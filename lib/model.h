@@ -97,6 +97,7 @@ typedef struct VmDiskIoTune {
 
 typedef struct VmDisk {
         VmDiskDevice device;
+        char *model;                    /* virtio, virtio-transitional, virtio-non-transitional */
         VmDiskSource src;
         VmDiskBus bus;
         char *dst;                      /* target dev: hda, vda, sdb ... */

@@ -8,6 +8,9 @@
 
 #include "qemu-argv-internal.h"
 
+/* The X.509 directory for SPICE TLS (libvirt's spice_tls_x509_cert_dir default). */
+#define SPICE_TLS_X509_DIR "/etc/pki/libvirt-spice"
+
 void qb_pci_props(QemuBuild *b, Props *p, const VmAddress *addr) {
         if (addr->type != VM_ADDRESS_PCI)
                 return;
@@ -515,10 +518,38 @@ void qemu_build_graphics(QemuBuild *b) {
                                 qemu_opts_add_literal(&o, "disable-ticketing=on");
                         } else
                                 qemu_opts_add(&o, "addr", g->listen_address ?: "127.0.0.1");
+                        if (g->tls_port >= 0)
+                                qemu_opts_add(&o, "x509-dir", SPICE_TLS_X509_DIR);
                         if (!g->passwd)
                                 qemu_opts_add_literal(&o, "disable-ticketing=on");
+                        if (g->default_mode && !streq(g->default_mode, "any"))
+                                qemu_opts_add(&o, "tls-channel", streq(g->default_mode, "secure") ? "default" : NULL);
+                        if (g->default_mode && streq(g->default_mode, "insecure"))
+                                qemu_opts_add_literal(&o, "plaintext-channel=default");
+                        for (unsigned k = 0; k < g->n_spice_channels; k++) {
+                                const char *mode = g->spice_channel_modes[k];
+                                if (streq(mode, "secure"))
+                                        qemu_opts_add(&o, "tls-channel", g->spice_channel_names[k]);
+                                else if (streq(mode, "insecure"))
+                                        qemu_opts_add(&o, "plaintext-channel", g->spice_channel_names[k]);
+                        }
+                        if (g->mouse_mode)
+                                qemu_opts_add_literal(&o, streq(g->mouse_mode, "client") ? "agent-mouse=on"
+                                                                                         : "agent-mouse=off");
                         if (g->image_compression)
                                 qemu_opts_add(&o, "image-compression", g->image_compression);
+                        if (g->jpeg_compression)
+                                qemu_opts_add(&o, "jpeg-wan-compression", g->jpeg_compression);
+                        if (g->zlib_compression)
+                                qemu_opts_add(&o, "zlib-glz-wan-compression", g->zlib_compression);
+                        if (g->playback_compression)
+                                qemu_opts_add(&o, "playback-compression", g->playback_compression);
+                        if (g->streaming_mode)
+                                qemu_opts_add(&o, "streaming-video", g->streaming_mode);
+                        if (g->clipboard_copypaste && streq(g->clipboard_copypaste, "no"))
+                                qemu_opts_add_literal(&o, "disable-copy-paste=on");
+                        if (g->filetransfer && streq(g->filetransfer, "no"))
+                                qemu_opts_add_literal(&o, "disable-agent-file-xfer=on");
                         qemu_opts_add_literal(&o, "seamless-migration=on");
                         argv_add_opts(b->a, "-spice", &o);
                 }
@@ -693,10 +724,25 @@ void qemu_build_misc_devices(QemuBuild *b) {
         }
         for (unsigned i = 0; i < def->n_tpms; i++) {
                 const VmTpm *t = &def->tpms[i];
-                VmCharSource s = { .type = (char *) "unix", .path = t->backend_path };
-                qemu_build_chardev(b, "chrtpm", &s, "<tpm>");
-                argv_add(b->a, "-tpmdev");
-                argv_add(b->a, "emulator,id=tpm-tpm0,chardev=chrtpm");
+                if (streq(t->backend_type, "passthrough")) {
+                        QemuOpts o = {};
+                        qemu_opts_add_literal(&o, "passthrough");
+                        qemu_opts_add_literal(&o, "id=tpm-tpm0");
+                        qemu_opts_add(&o, "path", t->backend_path);
+                        qemu_opts_addf(&o, "cancel-path", "/sys/class/tpm/%s/device/cancel",
+                                       t->backend_path + strlen("/dev/"));
+                        argv_add_opts(b->a, "-tpmdev", &o);
+                } else {
+                        char path[4096];
+                        VmCharSource s = { .type = (char *) "unix", .path = t->backend_path };
+                        if (streq(t->backend_type, "emulator")) {
+                                snprintf(path, sizeof(path), "%s/vmunit-swtpm.sock", b->opts->runtime_dir);
+                                s.path = path;
+                        }
+                        qemu_build_chardev(b, "chrtpm", &s, "<tpm>");
+                        argv_add(b->a, "-tpmdev");
+                        argv_add(b->a, "emulator,id=tpm-tpm0,chardev=chrtpm");
+                }
                 props_init(&p);
                 props_str(&p, "driver", t->model);
                 props_str(&p, "tpmdev", "tpm-tpm0");

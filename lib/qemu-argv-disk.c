@@ -271,7 +271,9 @@ static void build_disk_device(QemuBuild *b, const VmDisk *d, unsigned idx, const
                          d->addr.unit);
                 break;
         case VM_DISK_BUS_VIRTIO:
-                props_str(&p, "driver", "virtio-blk-pci");
+                props_str(&p, "driver", d->model && streq(d->model, "virtio-transitional") ? "virtio-blk-pci-transitional" :
+                                        d->model && streq(d->model, "virtio-non-transitional") ?
+                                                "virtio-blk-pci-non-transitional" : "virtio-blk-pci");
                 qb_virtio_props(&p, &d->virtio);
                 if (d->iothread)
                         props_strf(&p, "iothread", "iothread%u", d->iothread);

@@ -18,6 +18,8 @@ typedef struct ImportOpt {
         bool keep;                      /* pass through although (partly) imported: QEMU merges or lets
                                            the last one win, so the original overrides vmunit's */
         char *why;                      /* why it is passed through (malloc'd) */
+        char *keep_arg;                 /* with @keep: the value to pass instead of @arg (malloc'd), e.g.
+                                           only the -machine properties vmunit cannot represent */
 } ImportOpt;
 
 typedef enum ImportIdKind {
@@ -56,6 +58,9 @@ typedef struct Import {
         size_t n_ids;
         unsigned next_pci_index;
         unsigned n_legacy_nics;
+        char *ram_backend;              /* -machine memory-backend= (points into an ImportOpt) */
+        char *pflash_node[2];           /* -machine pflash0=, pflash1= */
+        bool irqchip_split;             /* -machine kernel-irqchip=split: implied by an Intel IOMMU */
 } Import;
 
 /* A fatal error: the line is not a valid QEMU command line. Returns -EINVAL (first one kept). */
@@ -70,6 +75,9 @@ void imp_dropped(Import *imp, const ImportOpt *o);
 int imp_passthrough(Import *imp, ImportOpt *o, const char *fmt, ...) _printf_(3, 4);
 /* Passes @o through unless every key of it was used; returns 0 when all were, 1 otherwise. */
 int imp_check_unused(Import *imp, ImportOpt *o);
+/* For options QEMU merges (-machine, -overcommit, -boot, -global ...): imports what was used and passes
+ * only the unused keys through, as "@o->name key=value,...". Returns 0. */
+int imp_keep_unused(Import *imp, ImportOpt *o);
 
 /* Arena copy (NULL in, NULL out); records -ENOMEM. */
 char *imp_strdup(Import *imp, const char *s);

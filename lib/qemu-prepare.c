@@ -721,7 +721,8 @@ static unsigned collect_devices(QemuBuild *b, PciDev *out, unsigned max) {
                 unsigned base = n;
                 for (unsigned i = 0; i < def->n_disks; i++)
                         if (def->disks[i].bus == VM_DISK_BUS_VIRTIO) {
-                                ADD(&def->disks[i].addr, endpoint(b, true), "<disk> '%s'", def->disks[i].dst);
+                                ADD(&def->disks[i].addr, endpoint(b, !streq_ptr(def->disks[i].model, "virtio-transitional")),
+                                    "<disk> '%s'", def->disks[i].dst);
                                 out[n - 1].order = disk_index(def->disks[i].dst);
                         }
                 for (unsigned i = base + 1; i < n; i++)

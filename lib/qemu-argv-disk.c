@@ -53,6 +53,22 @@ static void inet_server(Props *p, const VmDiskHost *h, unsigned default_port, bo
                 props_strf(p, "port", "%u", h->port ?: default_port);
 }
 
+/* "server": [ ... ] with every <host> of @src (gluster, rbd). */
+static void server_array(Props *p, const VmDiskSource *src, unsigned default_port, bool with_type) {
+        Props arr = { .o = json_object_new_array() };
+
+        arr.error = arr.o ? 0 : -ENOMEM;
+        for (unsigned i = 0; i < src->n_hosts && arr.error == 0; i++) {
+                Props s;
+                props_init(&s);
+                inet_server(&s, &src->hosts[i], default_port, with_type);
+                if (s.error < 0 || json_object_array_add(arr.o, TAKE_PTR(s.o)) < 0)
+                        arr.error = -ENOMEM;
+                props_done(&s);
+        }
+        props_obj(p, "server", &arr);
+}
+
 /* The protocol driver node of a network disk, as QEMU's -blockdev spells each protocol. */
 static void network_storage(QemuBuild *b, const VmDisk *d, const VmDiskSource *src, Props *p) {
         const char *proto = src->protocol;
@@ -89,7 +105,6 @@ static void network_storage(QemuBuild *b, const VmDisk *d, const VmDiskSource *s
                         props_bool(p, "sslverify", src->ssl_verify == VM_TRISTATE_ON);
         } else if (streq(proto, "gluster")) {
                 const char *slash = strchr(src->name, '/');
-                Props arr;
                 char *vol;
                 if (!slash) {
                         (void) qb_fail(b, -EINVAL, "<disk> '%s': gluster needs name='VOLUME/PATH'", d->dst);
@@ -99,17 +114,7 @@ static void network_storage(QemuBuild *b, const VmDisk *d, const VmDiskSource *s
                 props_str(p, "volume", vol);
                 free(vol);
                 props_str(p, "path", slash + 1);
-                arr.o = json_object_new_array();
-                arr.error = arr.o ? 0 : -ENOMEM;
-                for (unsigned i = 0; i < src->n_hosts && arr.error == 0; i++) {
-                        Props s;
-                        props_init(&s);
-                        inet_server(&s, &src->hosts[i], 24007, true);
-                        if (s.error < 0 || json_object_array_add(arr.o, TAKE_PTR(s.o)) < 0)
-                                arr.error = -ENOMEM;
-                        props_done(&s);
-                }
-                props_obj(p, "server", &arr);
+                server_array(p, src, 24007, true);
                 props_uint(p, "debug", 4);
         } else if (streq(proto, "nfs")) {
                 Props s;
@@ -124,7 +129,6 @@ static void network_storage(QemuBuild *b, const VmDisk *d, const VmDiskSource *s
                         props_uint(p, "group", strtoull(src->nfs_group + (src->nfs_group[0] == '+'), NULL, 10));
         } else if (streq(proto, "rbd")) {
                 const char *slash = strchr(src->name, '/');
-                Props arr;
                 char *pool;
                 if (!slash) {
                         (void) qb_fail(b, -EINVAL, "<disk> '%s': rbd needs name='POOL/IMAGE'", d->dst);
@@ -134,17 +138,7 @@ static void network_storage(QemuBuild *b, const VmDisk *d, const VmDiskSource *s
                 props_str(p, "pool", pool);
                 free(pool);
                 props_str(p, "image", slash + 1);
-                arr.o = json_object_new_array();
-                arr.error = arr.o ? 0 : -ENOMEM;
-                for (unsigned i = 0; i < src->n_hosts && arr.error == 0; i++) {
-                        Props s;
-                        props_init(&s);
-                        inet_server(&s, &src->hosts[i], 0, false);
-                        if (s.error < 0 || json_object_array_add(arr.o, TAKE_PTR(s.o)) < 0)
-                                arr.error = -ENOMEM;
-                        props_done(&s);
-                }
-                props_obj(p, "server", &arr);
+                server_array(p, src, 0, false);
         } else if (streq(proto, "iscsi")) {
                 const char *slash = strrchr(src->name, '/');
                 props_str(p, "transport", "tcp");

@@ -17,6 +17,7 @@ static const char *arg_state_dir = "/var/lib/vmunit";
 static const char *arg_user = "vmunit-qemu";
 static uint64_t arg_shutdown_timeout_usec = DEFAULT_SHUTDOWN_TIMEOUT_SEC * 1000000ULL;
 static bool arg_start_paused = false;
+static bool arg_stop_post = false;
 static const char *arg_name = NULL;
 
 static void help(void) {
@@ -31,7 +32,8 @@ static void help(void) {
                "     --user=USER             User QEMU runs as (default vmunit-qemu; env VMUNIT_QEMU_USER)\n"
                "     --shutdown-timeout=SEC  ACPI powerdown grace time before quit (default %u;\n"
                "                             env VMUNIT_SHUTDOWN_TIMEOUT)\n"
-               "     --paused                Leave the vCPUs stopped after start\n\n"
+               "     --paused                Leave the vCPUs stopped after start\n"
+               "     --stop-post             Run as ExecStopPost=: finish a stop the supervisor could not\n\n"
                "Exit status: 0 VM stopped or powered off, 1 set-up failed, 2 QEMU was killed,\n"
                "3 QEMU failed, 4 guest crashed, 75 restart wanted (<on_crash>restart</on_crash>).\n",
                DEFAULT_SHUTDOWN_TIMEOUT_SEC);
@@ -50,7 +52,8 @@ static int parse_timeout(const char *s, uint64_t *ret) {
 }
 
 static int parse_argv(int argc, char *argv[]) {
-        enum { ARG_DOMAIN_DIR = 0x100, ARG_RUNTIME_DIR, ARG_STATE_DIR, ARG_USER, ARG_SHUTDOWN_TIMEOUT, ARG_PAUSED };
+        enum { ARG_DOMAIN_DIR = 0x100, ARG_RUNTIME_DIR, ARG_STATE_DIR, ARG_USER, ARG_SHUTDOWN_TIMEOUT, ARG_PAUSED,
+               ARG_STOP_POST };
         static const struct option options[] = {
                 { "help",             no_argument,       NULL, 'h'                  },
                 { "domain-dir",       required_argument, NULL, ARG_DOMAIN_DIR       },
@@ -59,6 +62,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "user",             required_argument, NULL, ARG_USER             },
                 { "shutdown-timeout", required_argument, NULL, ARG_SHUTDOWN_TIMEOUT },
                 { "paused",           no_argument,       NULL, ARG_PAUSED           },
+                { "stop-post",        no_argument,       NULL, ARG_STOP_POST        },
                 {}
         };
         const char *e;
@@ -95,6 +99,9 @@ static int parse_argv(int argc, char *argv[]) {
                 case ARG_PAUSED:
                         arg_start_paused = true;
                         break;
+                case ARG_STOP_POST:
+                        arg_stop_post = true;
+                        break;
                 case '?':
                         return -EINVAL;
                 default:
@@ -128,6 +135,9 @@ static int run(int argc, char *argv[]) {
         r = vm_new(&cfg, &vm);
         if (r < 0)
                 return log_error_errno(r, "Out of memory.");
+
+        if (arg_stop_post)
+                return vm_stop_post(vm);
 
         r = vm_start(vm);               /* logs its own errors */
         if (r < 0)

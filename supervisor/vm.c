@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <systemd/sd-daemon.h>
+#include <systemd/sd-login.h>
 #include <unistd.h>
 
 #include "domxml.h"
@@ -671,4 +672,74 @@ int vm_run(Vm *vm) {
                 return VMUNIT_EXIT_SETUP;
         }
         return r;
+}
+
+/* ---- ExecStopPost= safety net ---- */
+
+/* Is a stop job of @unit running (systemctl stop), as opposed to the unit dying on its own? */
+static int unit_stop_job_pending(sd_bus *bus, const char *unit) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_free_ char *job_type = NULL;
+        const char *path, *job_path;
+        uint32_t job_id;
+        int r;
+
+        r = sd_bus_call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+                               "org.freedesktop.systemd1.Manager", "GetUnit", &error, &reply, "s", unit);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(reply, "o", &path);
+        if (r < 0)
+                return r;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *job = NULL;
+        r = sd_bus_get_property(bus, "org.freedesktop.systemd1", path, "org.freedesktop.systemd1.Unit", "Job",
+                                &error, &job, "(uo)");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(job, "(uo)", &job_id, &job_path);
+        if (r < 0)
+                return r;
+        if (job_id == 0)
+                return 0;
+        r = sd_bus_get_property_string(bus, "org.freedesktop.systemd1", job_path, "org.freedesktop.systemd1.Job",
+                                       "JobType", &error, &job_type);
+        if (r < 0)
+                return r;
+        return streq(job_type, "stop");
+}
+
+int vm_stop_post(Vm *vm) {
+        _cleanup_free_ char *unit = NULL;
+        StateInfo st = {};
+        int r;
+
+        r = vm_name_validate(vm->cfg.name);
+        if (r < 0)
+                return 0;               /* nothing can have been started under such a name */
+        r = state_read(vm->state_file, &st);
+        if (r < 0)
+                return 0;               /* the supervisor released everything itself */
+        vm->unit = TAKE_PTR(st.unit);
+
+        r = sd_pid_get_unit(0, &unit);
+        if (r < 0)
+                return log_error_errno(r, "Failed to find our own unit: %m");
+        r = vm_open_bus(vm);
+        if (r < 0)
+                return r;
+        r = unit_stop_job_pending(vm->bus, unit);
+        if (r < 0)
+                return log_error_errno(r, "Failed to look up the job of '%s': %m", unit);
+        if (r == 0) {
+                /* The supervisor died on its own: Restart= brings it back to re-attach. */
+                log_notice("Supervisor ended without releasing QEMU (pid %d); leaving it for re-attach.", (int) st.pid);
+                vm->unit = mfree(vm->unit);
+                return 0;
+        }
+
+        log_struct(LOG_WARNING, VMUNIT_MESSAGE_VM_STOPPED,
+                   "Supervisor did not finish stopping the VM, killing QEMU (pid %d) and %s.", (int) st.pid, vm->unit);
+        vm_release(vm, false);
+        return 0;
 }

@@ -75,3 +75,8 @@ int vm_start(Vm *vm);
 
 /* Runs the event loop until QEMU is gone; returns the supervisor's exit status. */
 int vm_run(Vm *vm);
+
+/* ExecStopPost=: if the unit is being stopped (a stop job) but the supervisor died before it
+ * released QEMU (killed after TimeoutStopSec=, say), kill the scope and remove the runtime dir.
+ * If the supervisor died on its own, leave QEMU running for the restarted one to adopt. */
+int vm_stop_post(Vm *vm);

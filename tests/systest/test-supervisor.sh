@@ -155,10 +155,14 @@ mkdir -p "$domains"
 domain demo "" >"$domains/demo.xml"
 domain deaf " vmunit.ignore_acpi=1" >"$domains/deaf.xml"
 domain noemu "" /usr/bin/qemu-system-nonexistent >"$domains/noemu.xml"
+domain hung "" >"$domains/hung.xml"
 domain bad "" | sed 's|<vcpu>1</vcpu>|<vcpu>1</vcpu><bogus/>|' >"$domains/bad.xml"    # line 5
 # The ACPI-deaf guest gets a short shutdown timeout through the documented environment knob.
 mkdir -p "$root/etc/systemd/system/vm@deaf.service.d"
 printf '[Service]\nEnvironment=VMUNIT_SHUTDOWN_TIMEOUT=3\n' >"$root/etc/systemd/system/vm@deaf.service.d/timeout.conf"
+# A supervisor that hangs (SIGSTOP) while stopping is killed after this TimeoutStopSec=.
+mkdir -p "$root/etc/systemd/system/vm@hung.service.d"
+printf '[Service]\nTimeoutStopSec=3\n' >"$root/etc/systemd/system/vm@hung.service.d/timeout.conf"
 cx systemctl daemon-reload
 
 # --- the unit file -------------------------------------------------------------------------
@@ -230,6 +234,7 @@ else
 fi
 check "the restarted supervisor re-attached (same QEMU pid $qpid)" test "$(qemu_pid demo)" = "$qpid"
 check "journal says re-attached" journal_has vm@demo "^Re-attached to QEMU pid $qpid "
+check "ExecStopPost left QEMU alone after the crash" journal_has vm@demo "leaving it for re-attach"
 uptime_above() { local n; n=$(last_uptime "$1"); [[ ${n:-0} -gt $2 ]]; }
 if wait_for 15 uptime_above demo $((up0 + 2)); then
         pass "guest uptime kept counting across the restart ($up0 -> $(last_uptime demo))"
@@ -276,6 +281,23 @@ if wait_for "$boot_timeout" console_has deaf VMUNIT-GUEST-READY; then
 else
         fail "ACPI-deaf guest did not boot"
         cx systemctl stop vm@deaf || true
+fi
+
+# --- a supervisor that hangs during stop: ExecStopPost= finishes the job ---------------------
+if cx systemctl start vm@hung; then
+        qpid=$(qemu_pid hung)
+        cx kill -STOP "$(prop vm@hung MainPID)"
+        t0=$(now)
+        cx systemctl stop vm@hung 2>/dev/null || true
+        check "hung supervisor: systemctl stop returned after TimeoutStopSec ($(elapsed "$t0" "$(now)") s)" \
+                bash -c "! '$here/container.sh' exec '$container' systemctl is-active -q vm@hung"
+        check "hung supervisor: ExecStopPost killed QEMU pid $qpid" wait_for 5 pid_gone "$qpid"
+        check "hung supervisor: machine-hung.scope is gone" wait_for 5 unit_gone machine-hung.scope
+        check "hung supervisor: /run/vmunit/hung is gone" no_runtime_dir hung
+        check "hung supervisor: the log says so" journal_has vm@hung "^Supervisor did not finish stopping the VM"
+        cx systemctl reset-failed vm@hung 2>/dev/null || true
+else
+        fail "vm@hung did not start"
 fi
 
 # --- configuration errors ------------------------------------------------------------------

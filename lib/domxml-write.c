@@ -671,8 +671,7 @@ int domxml_write(const VmDef *def, char **ret, char **ret_error) {
         }
         /* flush before reading the buffer: the writer keeps its own output buffer */
         xmlFreeTextWriter(TAKE_PTR(w));
-        out = strdup((const char *) xmlBufferContent(buf));
-        if (!out)
+        if (asprintf(&out, "%s\n", (const char *) xmlBufferContent(buf)) < 0)
                 return -ENOMEM;
         *ret = out;
         return 0;

@@ -13,6 +13,7 @@ typedef struct ImportOpt {
         char *arg;                      /* its value, NULL for a flag */
         unsigned pos;                   /* word index, to keep pass-through in command-line order */
         QemuOptList o;                  /* @arg parsed, once imp_parse() ran */
+        const char *id;                 /* its id= (node-name= for -blockdev), for backend look-ups */
         bool parsed;
         bool done;                      /* imported, or dropped on purpose */
         bool keep;                      /* pass through although (partly) imported: QEMU merges or lets
@@ -61,6 +62,8 @@ typedef struct Import {
         char *ram_backend;              /* -machine memory-backend= (points into an ImportOpt) */
         char *pflash_node[2];           /* -machine pflash0=, pflash1= */
         bool irqchip_split;             /* -machine kernel-irqchip=split: implied by an Intel IOMMU */
+        unsigned fdc_boot[2];           /* -device isa-fdc,bootindexA=,bootindexB= */
+        bool tap_fd_noted;
 } Import;
 
 /* A fatal error: the line is not a valid QEMU command line. Returns -EINVAL (first one kept). */
@@ -82,6 +85,11 @@ int imp_keep_unused(Import *imp, ImportOpt *o);
 /* Arena copy (NULL in, NULL out); records -ENOMEM. */
 char *imp_strdup(Import *imp, const char *s);
 char *imp_strdupf(Import *imp, const char *fmt, ...) _printf_(2, 3);
+/* @path as an absolute path (arena copy): relative ones are joined to the caller's base directory with a
+ * warning naming @what; NULL when that is impossible (no base directory) or @path is empty. */
+char *imp_abs_path(Import *imp, const char *path, const char *what);
+/* The first @n bytes of @s, without the brackets of an IPv6 address ("[::1]" -> "::1"). */
+char *imp_strndup_host(Import *imp, const char *s, size_t n);
 int imp_oom(Import *imp);
 
 /* Parses @o->arg once with @implied_key; a malformed value is fatal. */

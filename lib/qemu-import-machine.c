@@ -126,7 +126,7 @@ int imp_accel(Import *imp, ImportOpt *o) {
                 ImportOpt *e = &imp->opts[i];
                 if (e == o)
                         break;
-                if (e->done && e->spec && e->spec->handler == imp_accel) {
+                if (e->done && streq(e->name + (e->name[1] == '-' ? 2 : 1), "accel")) {
                         imp_warn(imp, "%s %s: a fallback accelerator; vmunit uses the first one", o->name, o->arg);
                         return 0;
                 }
@@ -808,7 +808,7 @@ int imp_object(Import *imp, ImportOpt *o) {
                 return 0;
         }
         if (type && streq(type, "iothread") && id) {
-                if (o->o.n > 2)
+                if (o->o.n > 2 || imp->def->iothreads >= 1024)
                         return imp_passthrough(imp, o, "I/O thread tuning is not supported");
                 imp->def->iothreads++;
                 return 0;

@@ -13,6 +13,9 @@
 #include "shell-words.h"
 #include "strv.h"
 
+/* Real command lines have a few hundred; the bound keeps the id look-ups (linear) cheap. */
+#define IMPORT_MAX_ARGS 8192U
+
 enum {
         PHASE_MACHINE,                  /* the machine type decides how buses are named */
         PHASE_EARLY,                    /* memory, CPUs, boot, clock, firmware, globals, objects */
@@ -289,6 +292,37 @@ char *imp_strdupf(Import *imp, const char *fmt, ...) {
         return imp_strdup(imp, s);
 }
 
+char *imp_abs_path(Import *imp, const char *path, const char *what) {
+        const char *base = imp->options ? imp->options->base_dir : NULL;
+
+        if (!path || !*path)
+                return NULL;
+        if (path[0] == '/')
+                return imp_strdup(imp, path);
+        if (!base || base[0] != '/')
+                return NULL;
+        imp_warn(imp, "%s '%s' is a relative path: taken relative to %s", what, path, base);
+        return imp_strdupf(imp, "%s%s%s", base, base[strlen(base) - 1] == '/' ? "" : "/",
+                           startswith(path, "./") ?: path);
+}
+
+char *imp_strndup_host(Import *imp, const char *s, size_t n) {
+        _cleanup_free_ char *c = NULL;
+
+        if (n >= 2 && s[0] == '[' && s[n - 1] == ']')
+                s++, n -= 2;
+        c = strndup(s, n);
+        if (!c) {
+                (void) imp_oom(imp);
+                return NULL;
+        }
+        return imp_strdup(imp, c);
+}
+
+static const char *bare_name(const ImportOpt *o) {
+        return o->name + (o->name[1] == '-' ? 2 : 1);
+}
+
 int imp_parse(Import *imp, ImportOpt *o, const char *implied_key) {
         _cleanup_free_ char *error = NULL;
         int r;
@@ -303,6 +337,10 @@ int imp_parse(Import *imp, ImportOpt *o, const char *implied_key) {
         if (r < 0)
                 return imp_fail(imp, "%s '%s': %s", o->name, o->arg, error ?: "malformed value");
         o->parsed = true;
+        /* the id backends are looked up by; reading it does not count as using the option */
+        for (size_t k = 0; k < o->o.n; k++)
+                if (streq(o->o.v[k].key, streq(bare_name(o), "blockdev") ? "node-name" : "id"))
+                        o->id = o->o.v[k].value;
         return 0;
 }
 
@@ -322,28 +360,19 @@ static const char *implied_key_of(const char *name) {
         return NULL;
 }
 
-static const char *bare_name(const ImportOpt *o) {
-        return o->name + (o->name[1] == '-' ? 2 : 1);
-}
-
 ImportOpt *imp_find_backend(Import *imp, const char *name, const char *id_key, const char *id) {
         if (!id)
                 return NULL;
         for (size_t i = 0; i < imp->n_opts; i++) {
                 ImportOpt *o = &imp->opts[i];
-                const char *v;
 
-                if (!streq(bare_name(o), name) || !o->arg)
+                if (!o->arg || !streq(bare_name(o), name))
                         continue;
                 if (imp_parse(imp, o, implied_key_of(name)) < 0)
                         return NULL;
-                /* reading the id must not count as using the option */
-                for (size_t k = 0; k < o->o.n; k++)
-                        if (streq(o->o.v[k].key, id_key ?: "id")) {
-                                v = o->o.v[k].value;
-                                if (v && streq(v, id))
-                                        return o;
-                        }
+                assert(streq(id_key ?: "id", streq(name, "blockdev") ? "node-name" : "id"));
+                if (o->id && streq(o->id, id))
+                        return o;
         }
         return NULL;
 }
@@ -557,546 +586,25 @@ static int imp_uuid(Import *imp, ImportOpt *o) {
         return 0;
 }
 
-static int imp_os_path(Import *imp, ImportOpt *o);
-static int imp_watchdog_action(Import *imp, ImportOpt *o);
-static int imp_keymap(Import *imp, ImportOpt *o);
-static int imp_acpitable(Import *imp, ImportOpt *o);
-static int imp_soundhw(Import *imp, ImportOpt *o);
-
-static const OptionSpec options[] = {
-        { "machine", true, OPT_HANDLED, PHASE_MACHINE, imp_machine },
-        { "M", true, OPT_HANDLED, PHASE_MACHINE, imp_machine },
-        { "accel", true, OPT_HANDLED, PHASE_MACHINE, imp_accel },
-        { "enable-kvm", false, OPT_HANDLED, PHASE_MACHINE, imp_accel },
-        { "no-kvm", false, OPT_HANDLED, PHASE_MACHINE, imp_accel },
-        { "nodefaults", false, OPT_FLAG_IGNORED, PHASE_MACHINE, imp_flag },
-        { "nographic", false, OPT_HANDLED, PHASE_MACHINE, imp_flag },
-        { "usb", false, OPT_HANDLED, PHASE_MACHINE, imp_flag },
-
-        { "name", true, OPT_HANDLED, PHASE_EARLY, imp_name },
-        { "uuid", true, OPT_HANDLED, PHASE_EARLY, imp_uuid },
-        { "m", true, OPT_HANDLED, PHASE_EARLY, imp_memory },
-        { "smp", true, OPT_HANDLED, PHASE_EARLY, imp_smp },
-        { "cpu", true, OPT_HANDLED, PHASE_EARLY, imp_cpu },
-        { "numa", true, OPT_HANDLED, PHASE_EARLY, imp_numa },
-        { "overcommit", true, OPT_HANDLED, PHASE_EARLY, imp_overcommit },
-        { "mem-prealloc", false, OPT_HANDLED, PHASE_EARLY, imp_flag },
-        { "boot", true, OPT_HANDLED, PHASE_EARLY, imp_boot },
-        { "rtc", true, OPT_HANDLED, PHASE_EARLY, imp_rtc },
-        { "localtime", false, OPT_HANDLED, PHASE_EARLY, imp_rtc },
-        { "no-hpet", false, OPT_HANDLED, PHASE_EARLY, imp_flag },
-        { "no-acpi", false, OPT_HANDLED, PHASE_EARLY, imp_flag },
-        { "no-reboot", false, OPT_HANDLED, PHASE_EARLY, imp_flag },
-        { "bios", true, OPT_HANDLED, PHASE_EARLY, imp_os_path },
-        { "kernel", true, OPT_HANDLED, PHASE_EARLY, imp_os_path },
-        { "initrd", true, OPT_HANDLED, PHASE_EARLY, imp_os_path },
-        { "append", true, OPT_HANDLED, PHASE_EARLY, imp_os_path },
-        { "global", true, OPT_HANDLED, PHASE_EARLY, imp_global },
-        { "smbios", true, OPT_HANDLED, PHASE_EARLY, imp_smbios },
-        { "fw_cfg", true, OPT_HANDLED, PHASE_EARLY, imp_fw_cfg },
-        { "acpitable", true, OPT_HANDLED, PHASE_EARLY, imp_acpitable },
-        { "object", true, OPT_BACKEND, PHASE_EARLY, imp_object },
-        { "audiodev", true, OPT_BACKEND, PHASE_EARLY, imp_audiodev },
-        { "vga", true, OPT_HANDLED, PHASE_EARLY, imp_vga },
-        { "display", true, OPT_HANDLED, PHASE_EARLY, imp_display },
-
-        { "device", true, OPT_HANDLED, PHASE_CONTROLLERS, imp_device_controller },
-
-        { "drive", true, OPT_BACKEND, PHASE_LEGACY, imp_drive_legacy },
-        { "hda", true, OPT_HANDLED, PHASE_LEGACY, imp_disk_shorthand },
-        { "hdb", true, OPT_HANDLED, PHASE_LEGACY, imp_disk_shorthand },
-        { "hdc", true, OPT_HANDLED, PHASE_LEGACY, imp_disk_shorthand },
-        { "hdd", true, OPT_HANDLED, PHASE_LEGACY, imp_disk_shorthand },
-        { "cdrom", true, OPT_HANDLED, PHASE_LEGACY, imp_disk_shorthand },
-        { "fda", true, OPT_HANDLED, PHASE_LEGACY, imp_disk_shorthand },
-        { "fdb", true, OPT_HANDLED, PHASE_LEGACY, imp_disk_shorthand },
-        { "pflash", true, OPT_HANDLED, PHASE_LEGACY, imp_pflash },
-        { "nic", true, OPT_HANDLED, PHASE_LEGACY, imp_nic },
-        { "serial", true, OPT_HANDLED, PHASE_LEGACY, imp_serial_parallel },
-        { "parallel", true, OPT_HANDLED, PHASE_LEGACY, imp_serial_parallel },
-        { "usbdevice", true, OPT_HANDLED, PHASE_LEGACY, imp_usbdevice },
-        { "soundhw", true, OPT_HANDLED, PHASE_LEGACY, imp_soundhw },
-        { "watchdog-action", true, OPT_HANDLED, PHASE_LEGACY, imp_watchdog_action },
-
-        { "vnc", true, OPT_HANDLED, PHASE_DISPLAY, imp_vnc },
-        { "spice", true, OPT_HANDLED, PHASE_DISPLAY, imp_spice },
-        { "k", true, OPT_HANDLED, PHASE_DISPLAY, imp_keymap },
-
-        /* read by the handlers that use them (-net by imp_net_legacy(), the rest by devices) */
-        { "net", true, OPT_BACKEND, _PHASE_MAX, NULL },
-        { "netdev", true, OPT_BACKEND, _PHASE_MAX, NULL },
-        { "blockdev", true, OPT_BACKEND, _PHASE_MAX, NULL },
-        { "chardev", true, OPT_BACKEND, _PHASE_MAX, NULL },
-        { "tpmdev", true, OPT_BACKEND, _PHASE_MAX, NULL },
-
-        /* what vmunit does itself, for every VM the same way */
-        { "S", false, OPT_MANAGED, PHASE_EARLY, NULL },
-        { "daemonize", false, OPT_MANAGED, PHASE_EARLY, NULL },
-        { "pidfile", true, OPT_MANAGED, PHASE_EARLY, NULL },
-        { "monitor", true, OPT_MANAGED, PHASE_EARLY, NULL },
-        { "qmp", true, OPT_MANAGED, PHASE_EARLY, NULL },
-        { "qmp-pretty", true, OPT_MANAGED, PHASE_EARLY, NULL },
-        { "mon", true, OPT_MANAGED, PHASE_EARLY, NULL },
-        { "no-shutdown", false, OPT_MANAGED, PHASE_EARLY, NULL },
-        { "no-user-config", false, OPT_MANAGED, PHASE_EARLY, NULL },
-        { "nodefconfig", false, OPT_MANAGED, PHASE_EARLY, NULL },
-        { "msg", true, OPT_MANAGED, PHASE_EARLY, NULL },
-        { "sandbox", true, OPT_MANAGED, PHASE_EARLY, NULL },
-        { "runas", true, OPT_MANAGED, PHASE_EARLY, NULL },
-        { "chroot", true, OPT_MANAGED, PHASE_EARLY, NULL },
-        { "D", true, OPT_MANAGED, PHASE_EARLY, NULL },
-        { "no-kqemu", false, OPT_MANAGED, PHASE_EARLY, NULL },
-        { "enable-fips", false, OPT_MANAGED, PHASE_EARLY, NULL },
-};
-
-/* QEMU options without a value; every other option takes one (qemu-options.hx). */
-static const char * const flag_options[] = {
-        "h", "help", "version", "snapshot", "full-screen", "no-fd-bootchk", "win2k-hack", "no-quit", "portrait",
-        "alt-grab", "ctrl-grab", "semihosting", "preconfig", "s", "singlestep", "xen-attach",
-        "xen-domid-restrict", "no-kvm-irqchip", "no-kvm-pit", "no-kvm-pit-reinjection", "no-frame", "sdl",
-        "curses", "only-migratable", "kernel-kqemu", "enable-nesting", "tdf", "old-param",
-        "enable-sync-profile", NULL,
-};
-
-/* Environment that QEMU's caller sets for itself (vmunit sets its own): dropped with a note. */
-static const char * const managed_env[] = {
-        "LC_ALL", "LANG", "PATH", "HOME", "USER", "LOGNAME", "SHELL", "TERM", "XDG_DATA_HOME", "XDG_CACHE_HOME",
-        "XDG_CONFIG_HOME", "XDG_RUNTIME_DIR", NULL,
-};
-
-static bool strv_has(const char * const *l, const char *s) {
-        for (; *l; l++)
-                if (streq(*l, s))
-                        return true;
-        return false;
-}
-
-/* ---- messages and helpers shared by the handlers ---- */
-
-static void add_message(Import *imp, const char *prefix, const char *fmt, va_list ap) {
-        _cleanup_free_ char *m = NULL;
-        char *full;
-
-        if (vasprintf(&m, fmt, ap) < 0) {
-                (void) imp_oom(imp);
-                return;
-        }
-        if (asprintf(&full, "%s%s", prefix, m) < 0 || strv_consume(&imp->notes, full) < 0)
-                (void) imp_oom(imp);
-}
-
-int imp_fail(Import *imp, const char *fmt, ...) {
-        va_list ap;
-
-        if (imp->status < 0)
-                return imp->status;
-        va_start(ap, fmt);
-        if (vasprintf(&imp->error, fmt, ap) < 0)
-                imp->error = NULL;
-        va_end(ap);
-        imp->status = imp->error ? -EINVAL : -ENOMEM;
-        return imp->status;
-}
-
-int imp_oom(Import *imp) {
-        if (imp->status == 0)
-                imp->status = -ENOMEM;
-        return -ENOMEM;
-}
-
-void imp_warn(Import *imp, const char *fmt, ...) {
-        va_list ap;
-
-        va_start(ap, fmt);
-        add_message(imp, "warning: ", fmt, ap);
-        va_end(ap);
-}
-
-void imp_note(Import *imp, const char *fmt, ...) {
-        va_list ap;
-
-        va_start(ap, fmt);
-        add_message(imp, "note: ", fmt, ap);
-        va_end(ap);
-}
-
-void imp_dropped(Import *imp, const ImportOpt *o) {
-        if (strv_extend(&imp->dropped, o->name) < 0)
-                (void) imp_oom(imp);
-}
-
-int imp_passthrough(Import *imp, ImportOpt *o, const char *fmt, ...) {
-        va_list ap;
-
-        if (!o->why) {
-                va_start(ap, fmt);
-                if (vasprintf(&o->why, fmt, ap) < 0)
-                        o->why = NULL;
-                va_end(ap);
-        }
-        return 1;
-}
-
-int imp_check_unused(Import *imp, ImportOpt *o) {
-        _cleanup_free_ char *l = qemu_opt_unused_list(&o->o);
-
-        if (!l)
-                return 0;
-        return imp_passthrough(imp, o, "vmunit cannot represent %s", l);
-}
-
-int imp_keep_unused(Import *imp, ImportOpt *o) {
-        _cleanup_free_ char *list = NULL, *why = qemu_opt_unused_list(&o->o);
-        size_t len = 0;
-        FILE *f;
-
-        if (!why)
-                return 0;
-        f = open_memstream(&list, &len);
-        if (!f)
-                return imp_oom(imp);
-        for (size_t i = 0, n = 0; i < o->o.n; i++) {
-                _cleanup_free_ char *e = NULL;
-                const QemuOptPair *p = &o->o.v[i];
-
-                if (p->used)
-                        continue;
-                if (p->value && *p->value && qemu_escape_value(p->value, &e) < 0) {
-                        fclose(f);
-                        return imp_oom(imp);
-                }
-                fprintf(f, "%s%s=%s", n++ ? "," : "", p->key, e ?: strempty(p->value));
-        }
-        if (fclose(f) != 0)
-                return imp_oom(imp);
-        free(o->keep_arg);
-        o->keep_arg = TAKE_PTR(list);
-        o->keep = true;
-        free(o->why);
-        if (asprintf(&o->why, "vmunit cannot represent %s", why) < 0)
-                o->why = NULL;
-        return 0;
-}
-
-char *imp_strdup(Import *imp, const char *s) {
-        char *c;
-
-        if (!s)
-                return NULL;
-        c = vm_def_strdup(imp->def, s);
-        if (!c)
-                (void) imp_oom(imp);
-        return c;
-}
-
-char *imp_strdupf(Import *imp, const char *fmt, ...) {
-        _cleanup_free_ char *s = NULL;
-        va_list ap;
-        int r;
-
-        va_start(ap, fmt);
-        r = vasprintf(&s, fmt, ap);
-        va_end(ap);
-        if (r < 0) {
-                (void) imp_oom(imp);
-                return NULL;
-        }
-        return imp_strdup(imp, s);
-}
-
-int imp_parse(Import *imp, ImportOpt *o, const char *implied_key) {
-        _cleanup_free_ char *error = NULL;
-        int r;
-
-        if (o->parsed)
-                return 0;
-        if (!o->arg)
-                return imp_fail(imp, "option '%s' needs a value", o->name);
-        r = qemu_opts_parse(o->arg, implied_key, &o->o, &error);
-        if (r == -ENOMEM)
-                return imp_oom(imp);
-        if (r < 0)
-                return imp_fail(imp, "%s '%s': %s", o->name, o->arg, error ?: "malformed value");
-        o->parsed = true;
-        return 0;
-}
-
-static const char *implied_key_of(const char *name) {
-        static const struct { const char *option, *key; } t[] = {
-                { "machine", "type" }, { "M", "type" }, { "accel", "accel" }, { "smp", "cpus" },
-                { "m", "size" }, { "boot", "order" }, { "numa", "type" }, { "netdev", "type" },
-                { "net", "type" }, { "nic", "type" }, { "chardev", "backend" }, { "device", "driver" },
-                { "object", "qom-type" }, { "audiodev", "driver" }, { "tpmdev", "type" },
-                { "display", "type" }, { "vnc", "vnc" }, { "name", "guest" }, { "overcommit", NULL },
-                { "blockdev", "driver" },
-        };
-
-        for (size_t i = 0; i < ELEMENTSOF(t); i++)
-                if (streq(t[i].option, name))
-                        return t[i].key;
-        return NULL;
-}
-
-static const char *bare_name(const ImportOpt *o) {
-        return o->name + (o->name[1] == '-' ? 2 : 1);
-}
-
-ImportOpt *imp_find_backend(Import *imp, const char *name, const char *id_key, const char *id) {
-        if (!id)
-                return NULL;
-        for (size_t i = 0; i < imp->n_opts; i++) {
-                ImportOpt *o = &imp->opts[i];
-                const char *v;
-
-                if (!streq(bare_name(o), name) || !o->arg)
-                        continue;
-                if (imp_parse(imp, o, implied_key_of(name)) < 0)
-                        return NULL;
-                /* reading the id must not count as using the option */
-                for (size_t k = 0; k < o->o.n; k++)
-                        if (streq(o->o.v[k].key, id_key ?: "id")) {
-                                v = o->o.v[k].value;
-                                if (v && streq(v, id))
-                                        return o;
-                        }
-        }
-        return NULL;
-}
-
-int imp_id_add(Import *imp, ImportIdKind kind, const char *id, unsigned index) {
-        ImportId *n;
-
-        if (!id)
-                return 0;
-        n = realloc(imp->ids, (imp->n_ids + 1) * sizeof(ImportId));
-        if (!n)
-                return imp_oom(imp);
-        imp->ids = n;
-        imp->ids[imp->n_ids] = (ImportId) { .kind = kind, .id = strdup(id), .index = index };
-        if (!imp->ids[imp->n_ids].id)
-                return imp_oom(imp);
-        imp->n_ids++;
-        return 0;
-}
-
-int imp_id_find(const Import *imp, ImportIdKind kind, const char *id, unsigned *ret) {
-        for (size_t i = imp->n_ids; i > 0; i--)
-                if (imp->ids[i - 1].kind == kind && streq(imp->ids[i - 1].id, id)) {
-                        *ret = imp->ids[i - 1].index;
-                        return 0;
-                }
-        return -ENOENT;
-}
-
-int imp_bus_find(const Import *imp, ImportIdKind kind, const char *bus, unsigned *ret_index, unsigned *ret_sub) {
-        const char *dot = strrchr(bus, '.');
-        _cleanup_free_ char *id = NULL;
-        unsigned sub = 0;
-        char *end;
-
-        if (dot) {
-                errno = 0;
-                unsigned long v = strtoul(dot + 1, &end, 10);
-                if (errno || *end || end == dot + 1 || v > 1000)
-                        dot = NULL;
-                else
-                        sub = (unsigned) v;
-        }
-        id = dot ? strndup(bus, (size_t) (dot - bus)) : strdup(bus);
-        if (!id)
-                return -ENOMEM;
-        if (imp_id_find(imp, kind, id, ret_index) < 0)
-                return -ENOENT;
-        if (ret_sub)
-                *ret_sub = sub;
-        return 0;
-}
-
-static int parse_hex(const char *s, unsigned max, unsigned *ret) {
-        unsigned long v;
-        char *end;
-
-        if (!*s)
-                return -EINVAL;
-        errno = 0;
-        v = strtoul(s, &end, 16);       /* QEMU reads PCI slot and function in hex, "0x" optional */
-        if (errno || *end || v > max)
-                return -EINVAL;
-        *ret = (unsigned) v;
-        return 0;
-}
-
-int imp_pci_address(Import *imp, QemuOptList *o, VmAddress *ret) {
-        const char *bus = qemu_opt_get(o, "bus"), *addr = qemu_opt_get(o, "addr");
-        VmTristate mf = VM_TRISTATE_ABSENT;
-        VmAddress a = { .type = VM_ADDRESS_PCI, .assigned = true };
-        unsigned index = 0;
-
-        if (qemu_opt_get_bool(o, "multifunction", &mf) < 0)
-                return -EINVAL;
-        if (!bus && !addr) {
-                *ret = (VmAddress) {};
-                return 0;
-        }
-        if (bus && !streq(bus, "pci.0") && !streq(bus, "pcie.0")) {
-                if (imp_id_find(imp, ID_PCI_BUS, bus, &index) < 0)
-                        return -EINVAL;
-        }
-        a.bus = index;
-        if (!addr) {
-                /* on a given bus but in whatever slot QEMU picks: let vmunit pick too */
-                *ret = (VmAddress) {};
-                return bus && index != 0 ? -EINVAL : 0;
-        }
-        {
-                _cleanup_free_ char *s = strdup(addr);
-                char *dot;
-                if (!s)
-                        return -ENOMEM;
-                dot = strchr(s, '.');
-                if (dot)
-                        *dot++ = 0;
-                if (parse_hex(startswith(s, "0x") ?: s, 31, &a.slot) < 0 ||
-                    (dot && parse_hex(startswith(dot, "0x") ?: dot, 7, &a.function) < 0))
-                        return -EINVAL;
-        }
-        a.multifunction = mf == VM_TRISTATE_ON ? VM_TRISTATE_ON : VM_TRISTATE_ABSENT;
-        *ret = a;
-        return 0;
-}
-
-char *imp_alias(Import *imp, QemuOptList *o) {
-        const char *id = qemu_opt_get(o, "id");
-
-        if (!id || !startswith(id, "ua-") || strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                                       "0123456789-_") != strlen(id))
-                return NULL;
-        return imp_strdup(imp, id);
-}
-
-char *imp_disk_dst(Import *imp, const char *prefix, unsigned preferred) {
-        for (unsigned idx = preferred; idx < preferred + 18278; idx++) {
-                char name[16];
-                bool used = false;
-                unsigned v = idx;
-                char letters[8];
-                int n = 0;
-
-                /* a..z, aa..zz, aaa..zzz as libvirt numbers disks */
-                do {
-                        letters[n++] = (char) ('a' + v % 26);
-                        v = v / 26;
-                } while (v-- > 0 && n < 3);
-                snprintf(name, sizeof(name), "%s", prefix);
-                for (int k = n - 1; k >= 0; k--) {
-                        size_t l = strlen(name);
-                        name[l] = letters[k];
-                        name[l + 1] = 0;
-                }
-                for (unsigned i = 0; i < imp->def->n_disks && !used; i++)
-                        if (imp->def->disks[i].dst && streq(imp->def->disks[i].dst, name))
-                                used = true;
-                if (!used)
-                        return imp_strdup(imp, name);
-        }
-        (void) imp_fail(imp, "too many disks");
-        return NULL;
-}
-
-/* ---- small handlers that fit nowhere else ---- */
-
-static int imp_flag(Import *imp, ImportOpt *o) {
-        const char *n = bare_name(o);
-
-        if (streq(n, "nodefaults"))
-                imp->nodefaults = true;
-        else if (streq(n, "nographic"))
-                imp->nographic = true;
-        else if (streq(n, "usb"))
-                imp->usb_requested = true;
-        else if (streq(n, "no-acpi"))
-                imp->def->features.acpi = false;
-        else if (streq(n, "no-reboot"))
-                imp->def->on_reboot = VM_LIFECYCLE_DESTROY;
-        else if (streq(n, "no-hpet")) {
-                VmTimer *t = VM_ARRAY_NEW(imp->def, imp->def->clock.timers, imp->def->clock.n_timers);
-                if (!t)
-                        return imp_oom(imp);
-                t->name = (char *) "hpet";
-                t->present = VM_TRISTATE_OFF;
-        } else if (streq(n, "mem-prealloc")) {
-                imp->def->mem.allocation_mode = (char *) "immediate";
-                if (imp->def->cpu.n_cells == 0)
-                        o->keep = true;         /* vmunit only preallocates guest NUMA memory */
-        }
-        return 0;
-}
-
-static int imp_name(Import *imp, ImportOpt *o) {
-        const char *v;
-        VmTristate dt = VM_TRISTATE_ABSENT;
-        int r;
-
-        r = imp_parse(imp, o, "guest");
-        if (r < 0)
-                return r;
-        v = qemu_opt_get(&o->o, "guest");
-        if (qemu_opt_get_bool(&o->o, "debug-threads", &dt) < 0)
-                return imp_fail(imp, "-name: invalid debug-threads value");
-        if (dt != VM_TRISTATE_ABSENT)
-                imp_dropped(imp, &(ImportOpt) { .name = (char *) "-name debug-threads" });
-        if (qemu_opt_get(&o->o, "process"))
-                imp_dropped(imp, &(ImportOpt) { .name = (char *) "-name process" });
-        if (!v || vm_name_validate(v) < 0)
-                return imp_fail(imp, "-name '%s': not a valid domain name (1-200 characters, no '/', no leading "
-                                "'.', no control characters)", strempty(v));
-        imp->def->name = imp_strdup(imp, v);
-        return imp_check_unused(imp, o) ? 1 : 0;
-}
-
-static int imp_uuid(Import *imp, ImportOpt *o) {
-        char out[37];
-        size_t k = 0;
-
-        for (const char *p = o->arg; *p; p++) {
-                if (*p == '-')
-                        continue;
-                if (!strchr("0123456789abcdefABCDEF", *p) || k >= 32)
-                        return imp_fail(imp, "-uuid '%s': not a UUID", o->arg);
-                if (k == 8 || k == 12 || k == 16 || k == 20)
-                        out[k + k / 4 - 2 + (k == 8 ? 0 : 0)] = '-';
-                k++;
-        }
-        if (k != 32 || strlen(o->arg) != 36)
-                return imp_fail(imp, "-uuid '%s': not a UUID", o->arg);
-        for (size_t i = 0; i < 36; i++)
-                out[i] = (char) (o->arg[i] >= 'A' && o->arg[i] <= 'F' ? o->arg[i] - 'A' + 'a' : o->arg[i]);
-        out[36] = 0;
-        if (out[8] != '-' || out[13] != '-' || out[18] != '-' || out[23] != '-')
-                return imp_fail(imp, "-uuid '%s': not a UUID", o->arg);
-        imp->def->uuid = imp_strdup(imp, out);
-        return 0;
-}
-
 static int imp_os_path(Import *imp, ImportOpt *o) {
         const char *n = bare_name(o);
         VmOs *os = &imp->def->os;
+        char *path;
 
         if (streq(n, "append")) {
                 os->cmdline = imp_strdup(imp, o->arg);
                 return 0;
         }
-        if (o->arg[0] != '/') {
-                /* relative to QEMU's working directory, which under vmunit is not the user's */
-                imp_warn(imp, "%s '%s' is a relative path: vmunit starts QEMU elsewhere, make it absolute",
-                         o->name, o->arg);
-        }
+        /* relative to QEMU's working directory, which under vmunit is not the user's */
+        path = imp_abs_path(imp, o->arg, o->name);
+        if (!path)
+                return imp_passthrough(imp, o, "a relative path and no directory to resolve it against");
         if (streq(n, "kernel"))
-                os->kernel = imp_strdup(imp, o->arg);
+                os->kernel = path;
         else if (streq(n, "initrd"))
-                os->initrd = imp_strdup(imp, o->arg);
+                os->initrd = path;
         else {
-                os->loader = imp_strdup(imp, o->arg);
+                os->loader = path;
                 os->loader_type = (char *) "rom";
         }
         return 0;
@@ -1230,6 +738,9 @@ static const OptionSpec *find_spec(const char *name) {
 static int split_options(Import *imp, char **args) {
         size_t n = strv_length(args);
 
+        if (n > IMPORT_MAX_ARGS)
+                return imp_fail(imp, "more than %u arguments: not a command line vmunit imports", IMPORT_MAX_ARGS);
+
         imp->opts = calloc(n + 1, sizeof(ImportOpt));
         if (!imp->opts)
                 return imp_oom(imp);
@@ -1259,6 +770,26 @@ static int split_options(Import *imp, char **args) {
         return 0;
 }
 
+/* -mon chardev=X, -monitor chardev:X, -qmp chardev:X: the chardev goes with the monitor. */
+static void drop_monitor_chardev(Import *imp, ImportOpt *o) {
+        const char *n = bare_name(o), *id = NULL;
+        ImportOpt *c;
+
+        if (!o->arg)
+                return;
+        if (streq(n, "mon")) {
+                if (imp_parse(imp, o, "chardev") < 0)
+                        return;
+                id = qemu_opt_get(&o->o, "chardev");
+        } else if (streq(n, "monitor") || streq(n, "qmp") || streq(n, "qmp-pretty"))
+                id = startswith(o->arg, "chardev:");
+        c = imp_find_backend(imp, "chardev", "id", id);
+        if (c) {
+                c->done = true;
+                imp_dropped(imp, c);
+        }
+}
+
 static int run_phase(Import *imp, unsigned phase) {
         for (size_t i = 0; i < imp->n_opts; i++) {
                 ImportOpt *o = &imp->opts[i];
@@ -1269,6 +800,7 @@ static int run_phase(Import *imp, unsigned phase) {
                 if (o->spec->kind == OPT_MANAGED) {
                         imp_dropped(imp, o);
                         o->done = true;
+                        drop_monitor_chardev(imp, o);
                         continue;
                 }
                 if (!o->spec->handler)
@@ -1340,6 +872,11 @@ static int finalize_defaults(Import *imp) {
                         return imp_oom(imp);
                 v->model = (char *) "none";    /* else vmunit would add a card the line does not have */
         }
+        if (def->os.loader_secure == VM_TRISTATE_ON && def->features.smm == VM_TRISTATE_ABSENT) {
+                /* secure boot firmware needs SMM, which QEMU's default smm=auto turns on */
+                def->features.smm = VM_TRISTATE_ON;
+                imp_note(imp, "secure-boot firmware: SMM made explicit (QEMU's smm=auto turned it on)");
+        }
         if (!imp->nodefaults)
                 imp_note(imp, "the line has no -nodefaults: QEMU's other default devices (an empty IDE CD-ROM, "
                          "a floppy drive, serial and parallel ports, a monitor) are not imported");
@@ -1367,7 +904,14 @@ static int finalize_identity(Import *imp, const char *tz) {
                 def->vcpus = 1;
         if (!def->memory_kib)
                 def->memory_kib = 128 * 1024;   /* QEMU's default RAM size */
-        if (tz) {
+        if (tz && (strchr(tz, '\n') || strchr(tz, '=') || !*tz)) {
+                VmQemuEnv *e = VM_DEVICE_NEW(def, qemu_env);
+                if (!e)
+                        return imp_oom(imp);
+                e->name = (char *) "TZ";
+                e->value = imp_strdup(imp, tz);
+                imp_warn(imp, "TZ is not a time zone name; passed to QEMU as <qemu:env>");
+        } else if (tz) {
                 if (def->clock.offset && streq(def->clock.offset, "localtime")) {
                         def->clock.offset = (char *) "timezone";
                         def->clock.timezone = imp_strdup(imp, tz);
@@ -1376,6 +920,20 @@ static int finalize_identity(Import *imp, const char *tz) {
                                  "dropped", tz);
         }
         return imp->status;
+}
+
+/* Another option that is passed through and names @backend's id in one of its values. */
+static const ImportOpt *find_user(Import *imp, const ImportOpt *backend) {
+        for (size_t i = 0; i < imp->n_opts; i++) {
+                const ImportOpt *o = &imp->opts[i];
+                if (o == backend || (o->done && !o->keep) || !o->parsed)
+                        continue;
+                for (size_t k = 0; k < o->o.n; k++)
+                        if (o->o.v[k].value && streq(o->o.v[k].value, backend->id) && !streq(o->o.v[k].key, "id") &&
+                            !streq(o->o.v[k].key, "node-name"))
+                                return o;
+        }
+        return NULL;
 }
 
 static int finalize_passthrough(Import *imp) {
@@ -1390,8 +948,11 @@ static int finalize_passthrough(Import *imp) {
                 if (o->keep && !o->why)
                         (void) imp_passthrough(imp, o, "part of it has no domain XML equivalent");
                 if (!o->why) {
+                        const ImportOpt *user = o->id ? find_user(imp, o) : NULL;
                         if (!o->spec)
                                 (void) imp_passthrough(imp, o, "vmunit does not know this option");
+                        else if (o->spec->kind == OPT_BACKEND && user)
+                                (void) imp_passthrough(imp, o, "the '%s' that uses it is passed through", user->name);
                         else if (o->spec->kind == OPT_BACKEND)
                                 (void) imp_passthrough(imp, o, "no imported device uses it");
                         else

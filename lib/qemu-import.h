@@ -16,6 +16,8 @@
 typedef struct QemuImportOptions {
         const char *default_name;       /* when the line has no -name; NULL = "unnamed" */
         const char *default_uuid;       /* when the line has no -uuid; NULL = none (the caller makes one) */
+        const char *base_dir;           /* relative paths on the line are taken relative to this absolute
+                                           directory (with a warning); NULL = such paths cannot be imported */
 } QemuImportOptions;
 
 /* Imports @len bytes of @line. On success returns 0, the definition in *@ret and, when @ret_notes is

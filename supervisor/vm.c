@@ -150,6 +150,7 @@ static void on_qmp_event(Qmp *q, const char *event, json_object *data, void *use
                 notify_status(vm, "Running");
         } else if (streq(event, "SHUTDOWN")) {
                 vm->guest_shutdown = true;
+                vm->guest_poweroff = streq_ptr(reason, "guest-shutdown");
                 log_struct(LOG_INFO, VMUNIT_MESSAGE_VM_GUEST_EVENT, "Guest shut down (%s).", strempty(reason));
                 if (vm->stop_requested) {
                         request_quit(vm);
@@ -313,7 +314,7 @@ static int on_qemu_exit(sd_event_source *s, int fd, uint32_t revents, void *user
         } else {
                 log_struct(LOG_INFO, VMUNIT_MESSAGE_VM_STOPPED, "VM '%s' stopped%s.", vm->cfg.name,
                            vm->stop_stage >= 3 ? " (QEMU killed after the shutdown timeout)" :
-                           vm->guest_shutdown ? ", the guest powered off" : "");
+                           vm->guest_poweroff ? ", the guest powered off" : "");
                 code = 0;
         }
 
@@ -551,6 +552,7 @@ static int vm_spawn(Vm *vm) {
         if (r < 0)
                 return log_error_errno(r, "Failed to fork QEMU: %m");
         vm->is_child = true;
+        log_debug("Forked QEMU child %d, creating its scope.", (int) vm->pid);
 
         r = scope_create(vm->bus, vm->cfg.name, vm->def->uuid, vm->pid, &vm->plan, &vm->unit, &vm->machined);
         if (r == -EEXIST)
@@ -558,6 +560,7 @@ static int vm_spawn(Vm *vm) {
         if (r < 0)
                 return log_error_errno(r, "Failed to create the scope for QEMU: %m");
 
+        log_debug("Scope %s is running.", vm->unit);
         r = state_read_pid_start(vm->pid, &vm->pid_start);
         if (r < 0)
                 return log_error_errno(r, "Failed to read QEMU's start time: %m");
@@ -604,6 +607,7 @@ int vm_start(Vm *vm) {
         if (r < 0)
                 return log_error_errno(r, "Failed to watch signals: %m");
 
+        log_debug("Domain parsed, runtime dir locked.");
         r = vm_open_bus(vm);
         if (r < 0)
                 goto fail;
@@ -635,12 +639,15 @@ int vm_start(Vm *vm) {
         if (r < 0)
                 goto fail;
 
+        log_debug("Command line built, spawning QEMU.");
         r = vm_spawn(vm);
         if (r < 0)
                 goto fail;
+        log_debug("QEMU exec'ed in %s.", vm->unit);
         r = vm_connect_qmp(vm, QMP_CONNECT_TIMEOUT_USEC);
         if (r < 0)
                 goto fail;
+        log_debug("QMP connected.");
         r = vm_cont(vm);
         if (r < 0)
                 goto fail;

@@ -61,6 +61,7 @@ typedef struct Vm {
         bool stop_requested;            /* SIGTERM: systemctl stop */
         int stop_stage;                 /* 0 none, 1 powerdown sent, 2 quit sent, 3 SIGKILL sent */
         bool guest_shutdown;            /* a SHUTDOWN event was seen: a clean end */
+        bool guest_poweroff;            /* ... and the guest itself powered off (not our quit) */
         int forced_exit;                /* exit status decided by an event (panic), 0 = none */
         bool ready;
 } Vm;

@@ -12,6 +12,7 @@
 #include "domxml.h"
 #include "qemu-argv.h"
 #include "strv.h"
+#include "vmctl-import.h"
 
 #define EXIT_USAGE 2
 
@@ -24,7 +25,8 @@ static void help(void) {
                "Control QEMU/KVM virtual machines run as systemd units (vm@NAME.service).\n\n"
                "Commands:\n"
                "  domxml-to-native FORMAT FILE   Print the QEMU command line for domain XML FILE\n"
-               "                                 (FORMAT is qemu-argv; FILE may be '-' for stdin)\n\n"
+               "                                 (FORMAT is qemu-argv; FILE may be '-' for stdin)\n"
+               "  domxml-from-native FORMAT FILE Print domain XML for the QEMU command line in FILE\n\n"
                "Options:\n"
                "  -h --help          Show this help\n"
                "     --version       Show the version\n"
@@ -214,6 +216,12 @@ int main(int argc, char *argv[]) {
                                 return EXIT_SUCCESS;
                         }
                         return verb_domxml_to_native(k, rest);
+                } else if (streq(rest[0], "domxml-from-native")) {
+                        if (want_help) {
+                                help_domxml_from_native();
+                                return EXIT_SUCCESS;
+                        }
+                        return verb_domxml_from_native(k, rest);
                 }
                 if (want_help) {
                         help();

@@ -326,9 +326,8 @@ static int on_qemu_exit(sd_event_source *s, int fd, uint32_t revents, void *user
         }
 
         vm->pidfd_source = sd_event_source_disable_unref(vm->pidfd_source);
-        vm->pidfd = TAKE_FD(vm->pidfd);
         if (vm->pidfd >= 0)
-                close(vm->pidfd);
+                (void) close(vm->pidfd);
         vm->pidfd = -EBADF;
         vm_release(vm, false);
         return sd_event_exit(vm->event, code);

@@ -167,7 +167,7 @@ cx systemctl daemon-reload
 
 # --- the unit file -------------------------------------------------------------------------
 check "systemd-analyze verify vm@demo.service is clean" \
-        bash -c "[[ -z \$('$here/container.sh' exec '$container' systemd-analyze verify --man=no vm@demo.service 2>&1) ]]"
+        bash -c "[[ -z \$('$here/container.sh' exec '$container' systemd-analyze verify vm@demo.service 2>&1) ]]"
 check "sysusers.d created vmunit-qemu in group kvm" \
         bash -c "'$here/container.sh' exec '$container' id -nG vmunit-qemu | grep -qw kvm"
 
@@ -220,6 +220,16 @@ outside=$(cx systemd-run --quiet --wait --pipe --collect "$img/probe.sh" 2>&1 ||
 check "inside the scope /dev/kvm opens" grep -qx "kvm: ok" <<<"$inside"
 check "inside the scope b 240:0 gives EPERM" grep -qx "blk: Operation not permitted" <<<"$inside"
 check "outside the scope b 240:0 gives ENXIO (enforcement is real)" grep -qx "blk: No such device or address" <<<"$outside"
+
+# --- a second supervisor for the same VM is refused and disturbs nothing ------------------
+supervisor=$(cx systemctl cat vm@demo.service | sed -n 's/^ExecStart=\([^ ]*\) .*/\1/p')
+if cx systemd-run --quiet --wait --collect --unit=vmunit-second "$supervisor" demo 2>/dev/null; then
+        fail "a second supervisor for demo succeeded"
+else
+        check "a second supervisor is refused" journal_has vmunit-second.service "^Another supervisor runs VM 'demo' already"
+        demo_alive() { proc_alive "$qpid" && is_state vm@demo active; }
+        check "... and the VM still runs (QEMU pid $qpid, vm@demo active)" demo_alive
+fi
 
 # --- kill -9 of the supervisor: restart and re-attach ------------------------------------
 spid=$(prop vm@demo MainPID)
@@ -322,7 +332,6 @@ config_error bad machine-bad.scope bad "/etc/vmunit/domains/bad.xml:5: "
 config_error noemu machine-noemu.scope noemu "emulator '/usr/bin/qemu-system-nonexistent' is not executable"
 # A '/' cannot come through vm@%i (systemd unescapes nothing in %i), so the supervisor is run
 # directly, as a transient service, for the name check.
-supervisor=$(cx systemctl cat vm@demo.service | sed -n 's/^ExecStart=\([^ ]*\) .*/\1/p')
 if cx systemd-run --quiet --wait --collect --unit=vmunit-slash-name "$supervisor" a/b 2>/dev/null; then
         fail "vmunit-supervisor a/b succeeded"
 else

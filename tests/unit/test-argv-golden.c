@@ -117,11 +117,13 @@ ParameterizedTest(Case *c, argv_golden, builds) {
         if (test_regenerate()) {
                 r = test_write_file(path, actual);
                 cr_assert(r == 0, "%s: %s", path, strerror(-r));
-                return;
+        } else {
+                r = test_read_file(path, &expected, NULL);
+                cr_assert(r == 0, "%s: %s (create it with VMUNIT_TEST_REGENERATE=1, then review it)", path,
+                          strerror(-r));
+                assert_same_text(path, expected, actual);
         }
-        r = test_read_file(path, &expected, NULL);
-        cr_assert(r == 0, "%s: %s (create it with VMUNIT_TEST_REGENERATE=1, then review it)", path, strerror(-r));
-        assert_same_text(path, expected, actual);
+        test_assert_no_leaks();
 }
 
 /* <case>.err: "errno: ENAME", "stage: parse|build", "message: <substring of the error message>" */
@@ -169,6 +171,7 @@ ParameterizedTest(Case *c, argv_golden, fails) {
         free(spec.errno_name);
         free(spec.stage);
         free(spec.message);
+        test_assert_no_leaks();
 }
 
 /* Every case file in tests/data/argv is listed, and every listed case has its files: a case that is
@@ -204,4 +207,5 @@ Test(argv_golden, case_list_matches_files) {
         cr_expect_eq(n_xml, ELEMENTSOF(good_cases) + ELEMENTSOF(bad_cases),
                      "%u .xml files, but %zu listed cases (a listed case without its .xml?)", n_xml,
                      ELEMENTSOF(good_cases) + ELEMENTSOF(bad_cases));
+        test_assert_no_leaks();
 }

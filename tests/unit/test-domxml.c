@@ -98,6 +98,7 @@ ParameterizedTest(const Scaled *s, domxml, scaled_units) {
                 cr_assert_eq(def->memory_kib, (unsigned long long) s->kib, "'%s %s' gave %llu KiB, expected %lld",
                              s->value, s->unit, (unsigned long long) def->memory_kib, s->kib);
         }
+        test_assert_no_leaks();
 }
 
 Test(domxml, scaled_units_elsewhere) {
@@ -121,6 +122,7 @@ Test(domxml, scaled_units_elsewhere) {
         cr_assert_eq(def->tune.min_guarantee_kib, 1024);
         cr_assert_eq(def->cpu.n_cells, 1);
         cr_assert_eq(def->cpu.cells[0].memory_kib, 1048576);
+        test_assert_no_leaks();
 }
 
 /* ---- names ---- */
@@ -146,6 +148,7 @@ Test(domxml, name_validation_limits) {
         cr_assert_eq(vm_name_validate("a,b=c d"), 0, "commas and spaces are escaped later, not refused");
         cr_assert_eq(vm_name_validate("-device"), 0);
         cr_assert_eq(vm_name_validate("\xc3\xa9t\xc3\xa9"), 0);
+        test_assert_no_leaks();
 }
 
 /* ---- UUIDs ---- */
@@ -164,6 +167,7 @@ Test(domxml, uuid_is_canonicalised) {
                 cr_assert_eq(parse(xml, &def, &error), 0, "%s: %s", forms[i], strempty(error));
                 cr_assert_str_eq(def->uuid, "6a2c1e1e-3d4f-4b7a-9c0e-0123456789ab");
         }
+        test_assert_no_leaks();
 }
 
 Test(domxml, bad_uuids) {
@@ -181,6 +185,7 @@ Test(domxml, bad_uuids) {
                 cr_assert_eq(parse(xml, &def, &error), -EINVAL, "'%s' was accepted", bad[i]);
                 cr_assert(error && strstr(error, "<uuid>"), "%s", strempty(error));
         }
+        test_assert_no_leaks();
 }
 
 /* ---- files, stdin, size ---- */
@@ -198,6 +203,7 @@ Test(domxml, parse_file_errors) {
         cr_assert_eq(domxml_parse_file("/", 0, &def, &error, NULL), -EISDIR);
         cr_assert_null(def);
         free(error);
+        test_assert_no_leaks();
 }
 
 Test(domxml, parse_file_and_stdin) {
@@ -220,6 +226,7 @@ Test(domxml, parse_file_and_stdin) {
         def = vm_def_free(def);
         close(fd);
         unlink(path);
+        test_assert_no_leaks();
 }
 
 Test(domxml, stdin_errors_name_stdin) {
@@ -235,6 +242,7 @@ Test(domxml, stdin_errors_name_stdin) {
         cr_assert_eq(domxml_parse_file("-", 0, &def, &error, NULL), -EINVAL);
         cr_assert(error && strstr(error, "<stdin>:"), "%s", strempty(error));
         free(error);
+        test_assert_no_leaks();
 }
 
 Test(domxml, size_is_capped) {
@@ -266,6 +274,7 @@ Test(domxml, size_is_capped) {
         cr_assert_eq(domxml_parse_memory(big, DOMXML_MAX_SIZE, "cap.xml", 0, &def, &error, NULL), 0,
                      "%s", strempty(error));
         vm_def_free(def);
+        test_assert_no_leaks();
 }
 
 /* ---- strict and lax ---- */
@@ -294,6 +303,7 @@ Test(domxml, lax_mode_warns_and_goes_on) {
         cr_assert(strstr(warnings[1], "lax.xml:5: <turbo>: unsupported element"), "%s", warnings[1]);
         strv_free(warnings);
         vm_def_free(def);
+        test_assert_no_leaks();
 }
 
 Test(domxml, foreign_namespaced_attribute_is_unsupported) {
@@ -306,6 +316,7 @@ Test(domxml, foreign_namespaced_attribute_is_unsupported) {
         cr_assert_eq(parse(xml, &def, &error), -EINVAL);
         cr_assert(error && strstr(error, "<name>: unsupported attribute 'tag'"), "%s", strempty(error));
         free(error);
+        test_assert_no_leaks();
 }
 
 Test(domxml, metadata_and_comments_are_free_form) {
@@ -318,6 +329,7 @@ Test(domxml, metadata_and_comments_are_free_form) {
 
         cr_assert_eq(parse(xml, &def, &error), 0, "%s", strempty(error));
         vm_def_free(def);
+        test_assert_no_leaks();
 }
 
 /* ---- untrusted input ---- */
@@ -345,6 +357,7 @@ Test(domxml, external_entities_are_not_loaded) {
         vm_def_free(def);
         free(error);
         unlink(path);
+        test_assert_no_leaks();
 }
 
 Test(domxml, entity_expansion_is_bounded, .timeout = 10) {
@@ -375,6 +388,7 @@ Test(domxml, entity_expansion_is_bounded, .timeout = 10) {
                 cr_assert(error, "refused without a message");
         vm_def_free(def);
         free(error);
+        test_assert_no_leaks();
 }
 
 /* A listener on the loopback interface stands in for a DTD server: nothing may connect to it. */
@@ -398,4 +412,5 @@ Test(domxml, external_dtd_is_not_fetched, .timeout = 10) {
         cr_assert(c < 0 && errno == EAGAIN, "the parser fetched the external DTD");
         vm_def_free(def);
         close(s);
+        test_assert_no_leaks();
 }

@@ -442,6 +442,7 @@ ParameterizedTest(SiteParam *p, hostile, site) {
                 test_build_done(&t);
         }
         test_build_done(&benign);
+        test_assert_no_leaks();
 }
 
 /* <hyperv><vendor_id value=...> lands in -cpu, whose feature list QEMU splits with strtok(","): there is
@@ -457,6 +458,7 @@ Test(hostile, hyperv_vendor_id, .disabled = true) {
         test_build(xml, strlen(xml), "hostile.xml", &t);
         cr_expect(t.r == -EINVAL, "a vendor_id with ',' must be refused, it injects a CPU property");
         test_build_done(&t);
+        test_assert_no_leaks();
 }
 
 /* <cpu><feature name='-sse2'/> gives "-cpu qemu64,-sse2=on", which QEMU reads as its legacy "-feature"
@@ -470,6 +472,7 @@ Test(hostile, cpu_feature_leading_dash, .disabled = true) {
         test_build(xml, strlen(xml), "hostile.xml", &t);
         cr_expect(t.r == -EINVAL, "a CPU feature name starting with '-' must be refused");
         test_build_done(&t);
+        test_assert_no_leaks();
 }
 
 /* The clearest statement of R14: a newline cannot be carried in key=value syntax and is refused. */
@@ -482,6 +485,7 @@ Test(hostile, newline_in_chardev_path_is_refused) {
         cr_assert_str_eq(t.stage, "build");
         cr_assert(t.error && strstr(t.error, "newline"), "unclear message: %s", strempty(t.error));
         test_build_done(&t);
+        test_assert_no_leaks();
 }
 
 /* A comma in a key=value value is doubled, and QEMU's own splitting gets the value back. */
@@ -501,6 +505,7 @@ Test(hostile, comma_is_doubled) {
                         cr_assert_str_eq(l.items[2].value, "/var/log/a,path=/etc/shadow");
                         opt_list_done(&l);
                         test_build_done(&t);
+                        test_assert_no_leaks();
                         return;
                 }
         cr_assert_fail("no -chardev for the serial port");

@@ -34,6 +34,7 @@ Test(qemu_escape_value, commas_are_doubled) {
         assert_escape(",lead", ",,lead");
         assert_escape("trail,", "trail,,");
         assert_escape("/path/with,file=/etc/shadow", "/path/with,,file=/etc/shadow");
+        test_assert_no_leaks();
 }
 
 Test(qemu_escape_value, everything_else_is_untouched) {
@@ -42,6 +43,7 @@ Test(qemu_escape_value, everything_else_is_untouched) {
         assert_escape("-device", "-device");
         assert_escape("tab\there", "tab\there");
         assert_escape("\xc2\xb5nicode", "\xc2\xb5nicode");
+        test_assert_no_leaks();
 }
 
 Test(qemu_escape_value, unrepresentable_values_are_refused) {
@@ -52,6 +54,7 @@ Test(qemu_escape_value, unrepresentable_values_are_refused) {
         cr_assert_eq(qemu_escape_value("\n", &out), -EINVAL);
         cr_assert_eq(qemu_escape_value("a\rb", &out), -EINVAL, "nor a carriage return");
         cr_assert_str_eq(out, "untouched", "the output must not be set on failure");
+        test_assert_no_leaks();
 }
 
 Test(qemu_escape_value, long_input) {
@@ -69,6 +72,7 @@ Test(qemu_escape_value, long_input) {
                 if (in[i] == ',')
                         cr_assert_eq(out[++k], ',');
         }
+        test_assert_no_leaks();
 }
 
 /* ---- QemuOpts ---- */
@@ -104,6 +108,7 @@ Test(qemu_opts, builds_key_value_list) {
         cr_assert_eq(r, 0);
         cr_assert_str_eq(s, "socket,id=char0,path=/run/a,,b,port=4555,host=,localaddr=");
         cr_assert_null(o.buf, "argv_add_opts() releases the options");
+        test_assert_no_leaks();
 }
 
 Test(qemu_opts, positional_value) {
@@ -122,6 +127,7 @@ Test(qemu_opts, positional_value) {
         qemu_opts_add_positional(&o, "model=evil");
         cr_assert_eq(o.error, -EINVAL);
         qemu_opts_done(&o);
+        test_assert_no_leaks();
 }
 
 Test(qemu_opts, error_is_sticky_and_moves_to_argv) {
@@ -142,6 +148,7 @@ Test(qemu_opts, error_is_sticky_and_moves_to_argv) {
         cr_assert_eq(argv_steal(&a, &v), -EINVAL);
         cr_assert_null(v);
         cr_assert_null(a.v, "a failed steal frees the vector");
+        test_assert_no_leaks();
 }
 
 Test(qemu_opts, empty_option_is_an_error) {
@@ -150,6 +157,7 @@ Test(qemu_opts, empty_option_is_an_error) {
 
         cr_assert_null(opts_to_string(&o, &r));
         cr_assert_eq(r, -EINVAL, "an option without any value is a bug, not an empty argument");
+        test_assert_no_leaks();
 }
 
 /* ---- Argv ---- */
@@ -162,6 +170,7 @@ Test(argv, starts_empty_and_null_terminated) {
         cr_assert_not_null(v);
         cr_assert_null(v[0]);
         strv_free(v);
+        test_assert_no_leaks();
 }
 
 Test(argv, add_and_addf) {
@@ -179,6 +188,7 @@ Test(argv, add_and_addf) {
         cr_assert_str_eq(v[2], "7,x");
         cr_assert_null(v[3]);
         strv_free(v);
+        test_assert_no_leaks();
 }
 
 Test(argv, first_error_wins) {
@@ -195,6 +205,7 @@ Test(argv, first_error_wins) {
         cr_assert_eq(a.n, 1, "nothing is added after a failure");
         cr_assert_eq(argv_steal(&a, &v), -EOPNOTSUPP);
         cr_assert_null(v);
+        test_assert_no_leaks();
 }
 
 Test(argv, consume_null_means_out_of_memory) {
@@ -206,6 +217,7 @@ Test(argv, consume_null_means_out_of_memory) {
         argv_done(&a);
         cr_assert_null(a.v);
         cr_assert_eq(a.error, 0);
+        test_assert_no_leaks();
 }
 
 /* ---- Props ---- */
@@ -246,6 +258,7 @@ Test(props, serialises_typed_json) {
         cr_assert_str_eq(json_object_get_string(json_object_object_get(o, "addr")), "0xa");
         json_object_put(o);
         strv_free(v);
+        test_assert_no_leaks();
 }
 
 Test(props, sub_object_error_propagates) {
@@ -260,6 +273,7 @@ Test(props, sub_object_error_propagates) {
         cr_assert_eq(p.error, -ENOMEM);
         argv_add_props(&a, "-blockdev", &p);
         cr_assert_eq(argv_steal(&a, &v), -ENOMEM);
+        test_assert_no_leaks();
 }
 
 /* ---- shell_quote ---- */
@@ -304,6 +318,7 @@ Test(shell_quote, safe_words_are_left_alone) {
         }
         _cleanup_free_ char *e = shell_quote("");
         cr_assert_str_eq(e, "''", "an empty word must survive the shell");
+        test_assert_no_leaks();
 }
 
 /* Quote every word, let /bin/sh expand them and print them NUL-separated: the words come back. */
@@ -342,4 +357,5 @@ Test(shell_quote, round_trips_through_sh) {
                 off += strlen(out + off) + 1;
         }
         cr_assert_eq(off, n, "the shell printed more words than it was given: something split a word");
+        test_assert_no_leaks();
 }

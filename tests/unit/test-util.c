@@ -8,6 +8,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#ifdef __SANITIZE_ADDRESS__
+#include <sanitizer/lsan_interface.h>
+#endif
+
 #include "cleanup.h"
 #include "strv.h"
 #include "test-util.h"
@@ -157,4 +161,10 @@ const char *test_errno_name(int r) {
         const char *n = strerrorname_np(r < 0 ? -r : r);
 
         return n ?: "E?";
+}
+
+void test_assert_no_leaks(void) {
+#ifdef __SANITIZE_ADDRESS__
+        cr_assert_eq(__lsan_do_recoverable_leak_check(), 0, "LeakSanitizer found a leak (report above)");
+#endif
 }

@@ -519,7 +519,7 @@ void qemu_build_graphics(QemuBuild *b) {
                         } else
                                 qemu_opts_add(&o, "addr", g->listen_address ?: "127.0.0.1");
                         if (g->tls_port >= 0)
-                                qemu_opts_add(&o, "x509-dir", SPICE_TLS_X509_DIR);
+                                qemu_opts_add(&o, "x509-dir", b->opts->spice_tls_x509_dir ?: SPICE_TLS_X509_DIR);
                         if (!g->passwd)
                                 qemu_opts_add_literal(&o, "disable-ticketing=on");
                         if (g->default_mode && !streq(g->default_mode, "any"))

@@ -8,7 +8,8 @@
 
 #include "qemu-argv-internal.h"
 
-/* Where huge pages are mounted; the supervisor creates NAME's directory below it. */
+/* Where huge pages are mounted unless vmunit.conf's hugetlbfs_mount says otherwise; the supervisor
+ * creates NAME's directory below it. */
 #define HUGEPAGES_DIR "/dev/hugepages"
 
 static uint64_t round_mib(uint64_t kib) {
@@ -94,7 +95,7 @@ static void ram_backend(QemuBuild *b, const char *id, uint64_t size_kib, int cel
                 props_str(&p, "qom-type", "memory-backend-file");
                 props_str(&p, "id", id);
                 if (m->hugepages)
-                        props_strf(&p, "mem-path", "%s/vmunit/%s", HUGEPAGES_DIR, def->name);
+                        props_strf(&p, "mem-path", "%s/vmunit/%s", b->opts->hugetlbfs_mount ?: HUGEPAGES_DIR, def->name);
                 else
                         props_strf(&p, "mem-path", "%s/ram/%s", b->opts->state_dir, id);
                 props_bool(&p, "share", access && streq(access, "shared"));
@@ -254,7 +255,7 @@ void qemu_build_memory_devices(QemuBuild *b) {
                 } else if (m->source_pagesize_kib && m->source_pagesize_kib != 4) {
                         props_str(&o, "qom-type", "memory-backend-file");
                         props_str(&o, "id", mem);
-                        props_strf(&o, "mem-path", "%s/vmunit/%s", HUGEPAGES_DIR, def->name);
+                        props_strf(&o, "mem-path", "%s/vmunit/%s", b->opts->hugetlbfs_mount ?: HUGEPAGES_DIR, def->name);
                         props_bool(&o, "prealloc", true);
                 } else {
                         props_str(&o, "qom-type", "memory-backend-ram");

@@ -17,6 +17,8 @@ typedef struct QemuBuildOptions {
         bool seccomp_sandbox;           /* QEMU's own -sandbox */
         int tap_fd_base;                /* fd number of the first tap passed in (fixed in tests) */
         const char *firmware_dirs;      /* firmware descriptor dirs, ':'-separated; NULL = the system's */
+        const char *hugetlbfs_mount;    /* 2 MiB huge pages (vmunit.conf); NULL = /dev/hugepages */
+        const char *spice_tls_x509_dir; /* SPICE TLS certificates (vmunit.conf); NULL = /etc/pki/libvirt-spice */
 } QemuBuildOptions;
 
 typedef struct QemuCommand {

@@ -410,7 +410,7 @@ static int parse_controller(XmlCtx *c, xmlNode *n) {
         if (xml_prop_enum(c, n, "type", (int (*)(const char *)) vm_controller_type_from_string, &type) <= 0)
                 return xml_fail(c, n, "missing or invalid attribute 'type'");
         k->type = type;
-        if (xml_prop_uint(c, n, "index", &k->index) == 0)
+        if (xml_prop_uint(c, n, "index", &k->index) <= 0)
                 k->index_auto = true;
         (void) xml_prop(c, n, "model", &k->model);
         (void) xml_prop_int(c, n, "ports", &k->ports);
@@ -633,7 +633,7 @@ static int parse_graphics(XmlCtx *c, xmlNode *n) {
                         return xml_fail(c, l, "only one <listen> per graphics device is supported");
                 xml_mark(l);
                 if (xml_prop_choice(c, l, "type", (const char * const[]) { "address", "socket", "none", "network",
-                                                                           NULL }, &g->listen_type) == 0)
+                                                                           NULL }, &g->listen_type) <= 0)
                         return xml_fail(c, l, "missing attribute 'type'");
                 if (streq(g->listen_type, "network"))
                         return xml_fail(c, l, "listen type 'network' needs a libvirt network");
@@ -853,7 +853,7 @@ static int parse_rng(XmlCtx *c, xmlNode *n) {
         if (!b)
                 return xml_fail(c, n, "missing <backend>");
         if (xml_prop_choice(c, b, "model", (const char * const[]) { "random", "egd", "builtin", NULL },
-                            &g->backend_model) == 0)
+                            &g->backend_model) <= 0)
                 return xml_fail(c, b, "missing attribute 'model'");
         if (streq(g->backend_model, "random")) {
                 (void) xml_text(c, b, &g->backend_path);
@@ -912,7 +912,7 @@ static int parse_tpm(XmlCtx *c, xmlNode *n) {
         if (!b)
                 return xml_fail(c, n, "missing <backend>");
         if (xml_prop_choice(c, b, "type", (const char * const[]) { "passthrough", "emulator", "external", NULL },
-                            &t->backend_type) == 0)
+                            &t->backend_type) <= 0)
                 return xml_fail(c, b, "missing attribute 'type'");
         (void) xml_prop_choice(c, b, "version", (const char * const[]) { "1.2", "2.0", NULL }, &t->version);
         if (streq(t->backend_type, "passthrough")) {
@@ -1003,7 +1003,7 @@ static int parse_smartcard(XmlCtx *c, xmlNode *n) {
         if (!s)
                 return xml_oom(c);
         if (xml_prop_choice(c, n, "mode", (const char * const[]) { "host", "host-certificates", "passthrough",
-                                                                   NULL }, &s->mode) == 0)
+                                                                   NULL }, &s->mode) <= 0)
                 return xml_fail(c, n, "missing attribute 'mode'");
         if (!streq(s->mode, "passthrough"))
                 return xml_fail(c, n, "smartcard mode '%s' needs host NSS access, which is not supported", s->mode);

@@ -163,6 +163,9 @@ static void write_metadata_cache(XmlWriter *x, const VmDiskSource *src) {
 static void write_disk_source(XmlWriter *x, const VmDiskSource *src) {
         const char *attr = disk_source_attr(src->type);
 
+        if (src->type == VM_DISK_TYPE_NETWORK && src->protocol)
+                return xw_network_source(x, src);
+
         if (!src->path && !src->startup_policy)
                 return;
         xw_start(x, "source");
@@ -219,9 +222,10 @@ static void write_disk(XmlWriter *x, const VmDisk *d) {
         xw_start(x, "disk");
         xw_attr(x, "type", vm_disk_type_to_string(d->src.type));
         xw_attr(x, "device", vm_disk_device_to_string(d->device));
+        xw_attr(x, "model", d->model);
         if (d->src.format || d->cache || d->io || d->discard || d->detect_zeroes || d->copy_on_read ||
             d->event_idx || d->ioeventfd || d->iothread || d->queues || d->error_policy || d->rerror_policy ||
-            d->src.metadata_cache_max_size_kib) {
+            d->src.metadata_cache_max_size_kib || xw_virtio_opts_set(&d->virtio)) {
                 xw_start(x, "driver");
                 xw_attr(x, "name", "qemu");
                 xw_attr(x, "type", d->src.format);
@@ -238,6 +242,7 @@ static void write_disk(XmlWriter *x, const VmDisk *d) {
                         xw_attr_uint(x, "iothread", d->iothread);
                 if (d->queues)
                         xw_attr_uint(x, "queues", d->queues);
+                xw_virtio_opts(x, &d->virtio);
                 write_metadata_cache(x, &d->src);
                 xw_end(x);
         }
@@ -295,8 +300,10 @@ static void write_controller(XmlWriter *x, const VmController *k) {
                 xw_attr_int(x, "vectors", k->vectors);
         if (k->type == VM_CONTROLLER_VIRTIO_SERIAL && k->max_ports)
                 xw_attr_uint(x, "max_ports", k->max_ports);
-        if (k->queues || k->iothread || k->cmd_per_lun || k->max_sectors || k->ioeventfd) {
+        if (k->queues || k->iothread || k->cmd_per_lun || k->max_sectors || k->ioeventfd ||
+            xw_virtio_opts_set(&k->virtio)) {
                 xw_start(x, "driver");
+                xw_virtio_opts(x, &k->virtio);
                 if (k->queues)
                         xw_attr_uint(x, "queues", k->queues);
                 if (k->cmd_per_lun)
@@ -387,9 +394,10 @@ static void write_interface(XmlWriter *x, const VmNet *n) {
                 xw_attr(x, "type", n->model);
                 xw_end(x);
         }
-        if (n->driver_name || n->queues) {
+        if (n->driver_name || n->queues || xw_virtio_opts_set(&n->virtio)) {
                 xw_start(x, "driver");
                 xw_attr(x, "name", n->driver_name);
+                xw_virtio_opts(x, &n->virtio);
                 if (n->queues)
                         xw_attr_uint(x, "queues", n->queues);
                 xw_end(x);
@@ -444,6 +452,12 @@ static void write_input(XmlWriter *x, const VmInput *in) {
         xw_start(x, "input");
         xw_attr(x, "type", in->type);
         xw_attr(x, "bus", in->bus);
+        if (in->source_evdev) {
+                xw_start(x, "source");
+                xw_attr(x, "evdev", in->source_evdev);
+                xw_end(x);
+        }
+        xw_virtio_driver(x, &in->virtio);
         xw_alias(x, in->alias);
         xw_address(x, &in->addr);
         xw_end(x);
@@ -470,9 +484,35 @@ static void write_graphics(XmlWriter *x, const VmGraphics *g) {
                 xw_attr(x, "socket", g->listen_socket);
                 xw_end(x);
         }
-        if (g->image_compression) {
-                xw_start(x, "image");
-                xw_attr(x, "compression", g->image_compression);
+        for (unsigned i = 0; i < g->n_spice_channels; i++) {
+                xw_start(x, "channel");
+                xw_attr(x, "name", g->spice_channel_names[i]);
+                xw_attr(x, "mode", g->spice_channel_modes[i]);
+                xw_end(x);
+        }
+        {
+                static const struct { const char *element, *attr; size_t off; } opts[] = {
+                        { "image", "compression", offsetof(VmGraphics, image_compression) },
+                        { "jpeg", "compression", offsetof(VmGraphics, jpeg_compression) },
+                        { "zlib", "compression", offsetof(VmGraphics, zlib_compression) },
+                        { "playback", "compression", offsetof(VmGraphics, playback_compression) },
+                        { "streaming", "mode", offsetof(VmGraphics, streaming_mode) },
+                        { "clipboard", "copypaste", offsetof(VmGraphics, clipboard_copypaste) },
+                        { "mouse", "mode", offsetof(VmGraphics, mouse_mode) },
+                        { "filetransfer", "enable", offsetof(VmGraphics, filetransfer) },
+                };
+                for (size_t i = 0; i < ELEMENTSOF(opts); i++) {
+                        const char *v = *(char * const *) ((const char *) g + opts[i].off);
+                        if (!v)
+                                continue;
+                        xw_start(x, opts[i].element);
+                        xw_attr(x, opts[i].attr, v);
+                        xw_end(x);
+                }
+        }
+        if (g->audio_id) {
+                xw_start(x, "audio");
+                xw_attr(x, "id", g->audio_id);
                 xw_end(x);
         }
         xw_end(x);
@@ -494,6 +534,7 @@ static void write_video(XmlWriter *x, const VmVideo *v) {
                 xw_attr_uint(x, "heads", v->heads);
         xw_attr_yesno(x, "primary", v->primary);
         xw_end(x);
+        xw_virtio_driver(x, &v->virtio);
         xw_alias(x, v->alias);
         xw_address(x, &v->addr);
         xw_end(x);
@@ -521,6 +562,14 @@ static void write_audio_stream(XmlWriter *x, const char *element, const VmAudioS
         if (!st->set)
                 return;
         xw_start(x, element);
+        xw_attr(x, "name", st->name);
+        xw_attr(x, "streamName", st->stream_name);
+        xw_attr(x, "dev", st->dev);
+        if (st->latency)
+                xw_attr_uint(x, "latency", st->latency);
+        if (st->buffer_count)
+                xw_attr_uint(x, "bufferCount", st->buffer_count);
+        xw_attr_yesno(x, "tryPoll", st->try_poll);
         xw_attr_yesno(x, "mixingEngine", st->mixing_engine);
         xw_attr_yesno(x, "fixedSettings", st->fixed_settings);
         if (st->voices)
@@ -544,6 +593,11 @@ static void write_audio(XmlWriter *x, const VmAudio *a) {
         xw_attr_uint(x, "id", a->id);
         xw_attr(x, "type", a->type);
         xw_attr(x, "path", a->path);
+        xw_attr(x, "serverName", a->server_name);
+        xw_attr_yesno(x, "tryMMap", a->try_mmap);
+        xw_attr_yesno(x, "exclusive", a->exclusive);
+        if (a->dsp_policy != -1)
+                xw_attr_int(x, "dspPolicy", a->dsp_policy);
         if (a->timer_period)
                 xw_attr_uint(x, "timerPeriod", a->timer_period);
         write_audio_stream(x, "input", &a->in);
@@ -578,6 +632,7 @@ static void write_rng(XmlWriter *x, const VmRng *g) {
                 xw_char_source(x, &g->egd);
         }
         xw_end(x);
+        xw_virtio_driver(x, &g->virtio);
         xw_alias(x, g->alias);
         xw_address(x, &g->addr);
         xw_end(x);
@@ -595,6 +650,7 @@ static void write_memballoon(XmlWriter *x, const VmMemballoon *m) {
                 xw_attr_uint(x, "period", m->stats_period);
                 xw_end(x);
         }
+        xw_virtio_driver(x, &m->virtio);
         xw_address(x, &m->addr);
         xw_end(x);
 }
@@ -604,7 +660,12 @@ static void write_tpm(XmlWriter *x, const VmTpm *t) {
         xw_attr(x, "model", t->model);
         xw_start(x, "backend");
         xw_attr(x, "type", t->backend_type);
-        if (t->backend_path) {
+        xw_attr(x, "version", t->version);
+        if (t->backend_type && streq(t->backend_type, "passthrough")) {
+                xw_start(x, "device");
+                xw_attr(x, "path", t->backend_path);
+                xw_end(x);
+        } else if (t->backend_type && streq(t->backend_type, "external") && t->backend_path) {
                 xw_start(x, "source");
                 xw_attr(x, "type", "unix");
                 xw_attr(x, "mode", "connect");
@@ -687,5 +748,6 @@ void xw_devices(XmlWriter *x, const VmDef *def) {
                 xw_end(x);
         }
         write_iommu(x, &def->iommu);
+        xw_more_devices(x, def);
         xw_end(x);
 }

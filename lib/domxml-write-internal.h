@@ -44,3 +44,11 @@ void xw_alias(XmlWriter *x, const char *alias);
 void xw_boot_order(XmlWriter *x, unsigned order);
 void xw_char_source(XmlWriter *x, const VmCharSource *s);
 void xw_devices(XmlWriter *x, const VmDef *def);
+
+/* in domxml-write-more.c */
+bool xw_virtio_opts_set(const VmVirtioOpts *o);
+void xw_virtio_opts(XmlWriter *x, const VmVirtioOpts *o);      /* attributes of an open <driver> */
+void xw_virtio_driver(XmlWriter *x, const VmVirtioOpts *o);    /* a <driver> with only those */
+void xw_network_source(XmlWriter *x, const VmDiskSource *src);
+void xw_numatune(XmlWriter *x, const VmNumatune *t);
+void xw_more_devices(XmlWriter *x, const VmDef *def);

@@ -461,6 +461,11 @@ static void write_features(XmlWriter *x, const VmFeatures *f) {
                                 xw_attr_uint(x, "retries", h->value);
                         else if (streq(h->name, "vendor_id"))
                                 xw_attr(x, "value", h->string);
+                        else if (streq(h->name, "stimer") && h->value) {
+                                xw_start(x, "direct");
+                                xw_attr(x, "state", "on");
+                                xw_end(x);
+                        }
                         xw_end(x);
                 }
                 xw_end(x);
@@ -625,6 +630,7 @@ static void write_domain(XmlWriter *x, const VmDef *def) {
         }
         write_memory(x, def);
         write_tuning(x, def);
+        xw_numatune(x, &def->numatune);
         write_os(x, &def->os);
         write_features(x, &def->features);
         write_cpu(x, &def->cpu);

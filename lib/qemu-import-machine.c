@@ -841,6 +841,7 @@ int imp_audiodev(Import *imp, ImportOpt *o) {
         if (!a)
                 return imp_oom(imp);
         a->id = 1;
+        a->dsp_policy = -1;
         a->type = (char *) "file";
         a->path = imp_strdup(imp, qemu_opt_get(&o->o, "path"));
         if (qemu_opt_get_uint(&o->o, "timer-period", &a->timer_period) < 0)

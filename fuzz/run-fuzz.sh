@@ -166,5 +166,9 @@ if [[ $rc -eq 0 && -z $written ]]; then
         fi
         exit 0
 fi
+read -ra new_inputs <<<"$written"
+if [[ ${#new_inputs[@]} -gt 3 ]]; then
+        written="${new_inputs[*]:0:3} and $((${#new_inputs[@]} - 3)) more in fuzz/crashes/$target/"
+fi
 echo "$target: FAILED ($kinds): $stats; new inputs: ${written:-none}$known; log $log"
 exit 1

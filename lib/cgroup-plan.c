@@ -165,6 +165,7 @@ static void plan_limits(CgroupPlan *p, const VmDef *def) {
                         p->cpu_quota_period_usec = t->cpu_period;
         }
         p->io_weight = t->blkio_weight ? MIN(MAX((uint64_t) t->blkio_weight, (uint64_t) 1), (uint64_t) 10000) : 0;
+        p->tasks_max = CGROUP_LIMIT_UNSET;
 }
 
 int cgroup_plan_build(const VmDef *def, const char * const *acl, CgroupPlan *ret) {

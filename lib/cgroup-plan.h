@@ -27,6 +27,7 @@ typedef struct CgroupPlan {
         uint64_t cpu_quota_per_sec_usec;/* CGROUP_LIMIT_UNSET = unset: <quota>/<period> */
         uint64_t cpu_quota_period_usec; /* 0 = unset */
         uint64_t io_weight;             /* 1..10000, 0 = unset: <blkiotune><weight> */
+        uint64_t tasks_max;             /* CGROUP_LIMIT_UNSET = unset; the caller's (vmunit.conf max_processes) */
 } CgroupPlan;
 
 /* The device nodes every QEMU may open (libvirt's cgroup_device_acl default), used when the

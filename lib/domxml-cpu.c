@@ -87,7 +87,8 @@ int domxml_parse_cpu(XmlCtx *c, xmlNode *n, VmCpu *cpu) {
                         return xml_oom(c);
                 if (xml_prop(c, f, "name", &ft->name) <= 0)
                         return xml_fail(c, f, "missing attribute 'name'");
-                if (strspn(ft->name, "abcdefghijklmnopqrstuvwxyz0123456789-_.") != strlen(ft->name) || !*ft->name)
+                if (strspn(ft->name, "abcdefghijklmnopqrstuvwxyz0123456789-_.") != strlen(ft->name) || !*ft->name ||
+                    !strchr("abcdefghijklmnopqrstuvwxyz0123456789", ft->name[0]))
                         return xml_fail(c, f, "invalid CPU feature name '%s'", ft->name);
                 ft->policy = (char *) "require";
                 (void) xml_prop_choice(c, f, "policy", policies, &ft->policy);

@@ -213,7 +213,9 @@ static int parse_source_chain(XmlCtx *c, xmlNode *n, VmDiskSource *src, bool top
                 }
         }
         b = xml_child(c, n, "backingStore");
-        if (!b || !b->children)         /* <backingStore/> means "no backing" */
+        if (b && !b->children)          /* <backingStore/> means "no backing" */
+                src->backing_none = true;
+        if (!b || !b->children)
                 return xml_status(c);
         src->backing = vm_def_alloc(c->def, sizeof(VmDiskSource));
         if (!src->backing)

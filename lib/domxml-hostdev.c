@@ -28,6 +28,9 @@ static int parse_hostdev(XmlCtx *c, xmlNode *n) {
         if (xml_prop_choice(c, n, "type", (const char * const[]) { "pci", "usb", "scsi", "scsi_host", "mdev", NULL },
                             &h->type) <= 0)
                 return xml_fail(c, n, "missing or unsupported attribute 'type'");
+        if (streq(h->type, "scsi"))
+                return xml_fail(c, n, "SCSI host devices are not supported yet (the SCSI generic node must be found on "
+                                "the host when the VM starts)");
         if (streq(h->type, "mdev") || streq(h->type, "scsi_host"))
                 return xml_fail(c, n, "hostdev type '%s' is not supported yet", h->type);
         (void) xml_prop_yesno(c, n, "managed", &h->managed);
@@ -160,9 +163,10 @@ static int parse_shmem(XmlCtx *c, xmlNode *n) {
 
         if (!s)
                 return xml_oom(c);
-        if (xml_prop(c, n, "name", &s->name) <= 0 || !*s->name || strchr(s->name, '/') ||
-            startswith(s->name, "..") || streq(s->name, "."))
-                return xml_fail(c, n, "needs a 'name' usable as a file name");
+        if (xml_prop(c, n, "name", &s->name) <= 0 || !*s->name || strlen(s->name) > 64 ||
+            strspn(s->name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != strlen(s->name) ||
+            !strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ", s->name[0]))
+                return xml_fail(c, n, "needs a 'name' of letters, digits, '-' and '_', starting with a letter");
         (void) xml_prop_choice(c, n, "role", (const char * const[]) { "master", "peer", NULL }, &s->role);
         x = xml_child(c, n, "model");
         s->model = (char *) "ivshmem-plain";

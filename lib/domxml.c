@@ -227,8 +227,16 @@ static int parse_features(XmlCtx *c, xmlNode *f) {
                                 (void) parse_state(c, h, &e->state);
                                 if (hv && streq(e->name, "spinlocks"))
                                         (void) xml_prop_uint(c, h, "retries", &e->value);
-                                else if (hv && streq(e->name, "vendor_id"))
+                                else if (hv && streq(e->name, "vendor_id")) {
                                         (void) xml_prop(c, h, "value", &e->string);
+                                        /* -cpu has no ",," escape: a comma would start another CPU property */
+                                        bool bad = !e->string || !*e->string || strlen(e->string) > 12;
+                                        for (const char *q = e->string; q && *q && !bad; q++)
+                                                bad = *q < 0x20 || *q > 0x7e || *q == ',' || *q == '=';
+                                        if (bad)
+                                                return xml_fail(c, h, "vendor_id value must be 1-12 printable characters "
+                                                                "without ',' or '='");
+                                }
                                 else if (hv && streq(e->name, "stimer")) {
                                         xmlNode *d = xml_child(c, h, "direct");
                                         VmTristate direct = VM_TRISTATE_ABSENT;

@@ -80,6 +80,7 @@ typedef struct VmDiskSource {
         char *path;                     /* file= / dev= / dir=; NULL for an empty cdrom */
         char *format;                   /* raw, qcow2, ...; NULL = raw */
         struct VmDiskSource *backing;   /* <backingStore> chain */
+        bool backing_none;              /* an empty <backingStore/>: the image has no backing file */
         char *startup_policy;           /* mandatory (default), requisite, optional: checked at start */
         unsigned metadata_cache_max_size_kib;  /* qcow2 <metadata_cache><max_size>, 0 = QEMU's default */
 } VmDiskSource;

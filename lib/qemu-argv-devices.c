@@ -45,6 +45,8 @@ static void build_pci_controller(QemuBuild *b, const VmController *k) {
                 props_uint(&p, "chassis_nr", k->chassis_nr >= 0 ? (unsigned) k->chassis_nr : k->index);
         } else if (streq(m, "dmi-to-pci-bridge"))
                 props_str(&p, "driver", "i82801b11-bridge");
+        else if (streq(m, "pcie-to-pci-bridge"))
+                props_str(&p, "driver", "pcie-pci-bridge");
         else if (streq(m, "pcie-root-port")) {
                 props_str(&p, "driver", k->model_name ?: "pcie-root-port");
                 props_uint(&p, "port", (unsigned) k->port);
@@ -318,7 +320,7 @@ void qemu_build_nets(QemuBuild *b) {
                 if (n->mtu && streq(model, "virtio"))
                         props_uint(&p, "host_mtu", n->mtu);
                 if (n->rom_bar != VM_TRISTATE_ABSENT)
-                        props_bool(&p, "rombar", n->rom_bar == VM_TRISTATE_ON);
+                        props_uint(&p, "rombar", n->rom_bar == VM_TRISTATE_ON);
                 if (n->rom_enabled == VM_TRISTATE_OFF)
                         props_str(&p, "romfile", "");
                 else if (n->rom_file)
@@ -514,8 +516,14 @@ void qemu_build_graphics(QemuBuild *b) {
                         if (g->tls_port >= 0)
                                 qemu_opts_addf(&o, "tls-port", "%d", g->tls_port);
                         if (g->listen_type && streq(g->listen_type, "socket")) {
-                                qemu_opts_add(&o, "unix", g->listen_socket);
-                                qemu_opts_add_literal(&o, "disable-ticketing=on");
+                                char *path = NULL;
+                                qemu_opts_add_literal(&o, "unix=on");
+                                if (g->listen_socket)
+                                        qemu_opts_add(&o, "addr", g->listen_socket);
+                                else if (asprintf(&path, "%s/vmunit-spice.sock", b->opts->runtime_dir) >= 0) {
+                                        qemu_opts_add(&o, "addr", path);
+                                        free(path);
+                                }
                         } else
                                 qemu_opts_add(&o, "addr", g->listen_address ?: "127.0.0.1");
                         if (g->tls_port >= 0)
@@ -752,9 +760,12 @@ void qemu_build_misc_devices(QemuBuild *b) {
         for (unsigned i = 0; i < def->n_redirdevs; i++) {
                 const VmRedirdev *r = &def->redirdevs[i];
                 char cid[32], id[32];
+                VmCharSource src = r->src;
                 snprintf(cid, sizeof(cid), "charredir%u", i);
                 snprintf(id, sizeof(id), "redir%u", i);
-                qemu_build_chardev(b, cid, &r->src, "<redirdev>");
+                if (streq(src.type, "spicevmc") && !src.channel)
+                        src.channel = (char *) "usbredir";
+                qemu_build_chardev(b, cid, &src, "<redirdev>");
                 props_init(&p);
                 props_str(&p, "driver", "usb-redir");
                 props_str(&p, "chardev", cid);
@@ -765,9 +776,12 @@ void qemu_build_misc_devices(QemuBuild *b) {
         for (unsigned i = 0; i < def->n_smartcards; i++) {
                 const VmSmartcard *s = &def->smartcards[i];
                 char cid[32], id[32];
+                VmCharSource src = s->src;
                 snprintf(cid, sizeof(cid), "charsmartcard%u", i);
                 snprintf(id, sizeof(id), "smartcard%u", i);
-                qemu_build_chardev(b, cid, &s->src, "<smartcard>");
+                if (streq(src.type, "spicevmc") && !src.channel)
+                        src.channel = (char *) "smartcard";
+                qemu_build_chardev(b, cid, &src, "<smartcard>");
                 props_init(&p);
                 props_str(&p, "driver", "ccid-card-passthru");
                 props_str(&p, "chardev", cid);

@@ -214,7 +214,8 @@ static void build_source(QemuBuild *b, const VmDisk *d, const VmDiskSource *src,
         props_str(&p, "file", storage);
         if (backing[0])
                 props_str(&p, "backing", backing);
-        else if (src->backing == NULL && src != &d->src && src->format && streq(src->format, "qcow2"))
+        else if (src->backing == NULL && (src->backing_none || src != &d->src) && src->format &&
+                 streq(src->format, "qcow2"))
                 props_add_null(&p, "backing");
         argv_add_props(b->a, "-blockdev", &p);
         snprintf(ret, size, "%s", format);

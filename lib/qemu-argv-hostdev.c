@@ -54,7 +54,7 @@ void qemu_build_hostdevs(QemuBuild *b) {
                         props_str(&p, "id", h->alias ?: id);
                         qb_bootindex(&p, h->boot_order);
                         if (h->rom_bar != VM_TRISTATE_ABSENT)
-                                props_bool(&p, "rombar", h->rom_bar == VM_TRISTATE_ON);
+                                props_uint(&p, "rombar", h->rom_bar == VM_TRISTATE_ON);
                         if (h->rom_file)
                                 props_str(&p, "romfile", h->rom_file);
                         qb_pci_props(b, &p, &h->addr);
@@ -201,7 +201,8 @@ void qemu_build_vsock(QemuBuild *b) {
         /* with auto='yes' the supervisor picks a free CID; offline we show the XML's or 3 */
         props_uint(&p, "guest-cid", v->cid >= 3 ? v->cid : 3);
         /* the supervisor opens /dev/vhost-vsock and passes it, numbered after the taps */
-        props_strf(&p, "vhostfd", "%u", b->next_tap_fd++);
+        b->vhost_vsock_fd = (int) b->next_tap_fd;       /* after the taps, which the nets took already */
+        props_strf(&p, "vhostfd", "%d", b->vhost_vsock_fd);
         qb_pci_props(b, &p, &v->addr);
         argv_add_props(b->a, "-device", &p);
 }

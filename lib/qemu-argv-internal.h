@@ -14,6 +14,7 @@ typedef struct QemuBuild {
         char *error;                    /* first validation message */
         int status;                     /* first failure, sticky */
         unsigned next_tap_fd;
+        int vhost_vsock_fd;
         char **env;
 } QemuBuild;
 

@@ -147,10 +147,52 @@ static void build_cpu(QemuBuild *b) {
                                "not do yet; name a model with mode='custom' or use host-passthrough", cpu->mode);
                 return;
         }
-        if (cpu->mode && streq(cpu->mode, "host-passthrough"))
+        if (cpu->mode && streq(cpu->mode, "host-passthrough")) {
+                if (!streq(def->virt_type, "kvm")) {
+                        (void) qb_fail(b, -EINVAL, "<cpu mode='host-passthrough'>: needs <domain type='kvm'>");
+                        return;
+                }
                 qemu_opts_add_literal(&o, "host");
+        }
         else
                 qemu_opts_add_positional(&o, cpu->model ?: "qemu64");
+        if (cpu->cache_mode) {
+                bool host = cpu->mode && streq(cpu->mode, "host-passthrough");
+                if (streq(cpu->cache_mode, "passthrough")) {
+                        if (!host) {
+                                qemu_opts_done(&o);
+                                (void) qb_fail(b, -EINVAL, "<cpu><cache mode='passthrough'>: needs host-passthrough");
+                                return;
+                        }
+                        qemu_opts_add_literal(&o, "host-cache-info=on");
+                        qemu_opts_add_literal(&o, "l3-cache=off");
+                } else if (streq(cpu->cache_mode, "emulate") && cpu->cache_level == 3) {
+                        if (host)
+                                qemu_opts_add_literal(&o, "host-cache-info=off");
+                        qemu_opts_add_literal(&o, "l3-cache=on");
+                } else if (streq(cpu->cache_mode, "disable")) {
+                        if (host)
+                                qemu_opts_add_literal(&o, "host-cache-info=off");
+                        qemu_opts_add_literal(&o, "l3-cache=off");
+                } else {
+                        qemu_opts_done(&o);
+                        (void) qb_fail(b, -EINVAL, "<cpu><cache>: only passthrough, disable, or emulate with level='3'");
+                        return;
+                }
+        }
+        if (cpu->maxphysaddr_mode) {
+                if (streq(cpu->maxphysaddr_mode, "passthrough")) {
+                        qemu_opts_add_literal(&o, "host-phys-bits=on");
+                        if (cpu->maxphysaddr_bits)
+                                qemu_opts_addf(&o, "host-phys-bits-limit", "%u", cpu->maxphysaddr_bits);
+                } else if (cpu->maxphysaddr_bits)
+                        qemu_opts_addf(&o, "phys-bits", "%u", cpu->maxphysaddr_bits);
+                else {
+                        qemu_opts_done(&o);
+                        (void) qb_fail(b, -EINVAL, "<cpu><maxphysaddr mode='emulate'>: needs bits=");
+                        return;
+                }
+        }
         for (unsigned i = 0; i < cpu->n_features; i++) {
                 const VmCpuFeature *f = &cpu->features[i];
                 bool on = streq(f->policy, "require") || streq(f->policy, "force");
@@ -238,6 +280,7 @@ static void build_smp(QemuBuild *b) {
                 qemu_opts_addf(&o, "maxcpus", "%u", def->vcpus);
         if (cpu->sockets) {
                 if ((uint64_t) cpu->sockets * cpu->dies * cpu->cores * cpu->threads != def->vcpus) {
+                        qemu_opts_done(&o);
                         (void) qb_fail(b, -EINVAL, "<cpu><topology>: %u sockets x %u dies x %u cores x %u threads "
                                        "does not match %u vCPUs", cpu->sockets, cpu->dies, cpu->cores, cpu->threads,
                                        def->vcpus);
@@ -305,6 +348,13 @@ static void build_smbios(QemuBuild *b) {
                 qemu_opts_add_literal(&o, blocks[k].type);
                 for (unsigned i = 0; i < n; i++) {
                         bool ok = false;
+                        if (k == 1 && streq(e[i].name, "uuid") && e[i].value && b->def->uuid &&
+                            strcasecmp(e[i].value, b->def->uuid) != 0) {
+                                qemu_opts_done(&o);
+                                (void) qb_fail(b, -EINVAL, "<sysinfo><system><entry name='uuid'>: '%s' differs from the "
+                                               "domain's <uuid> '%s'", e[i].value, b->def->uuid);
+                                return;
+                        }
                         for (const char * const *a = allowed[k]; *a; a++)
                                 if (streq(*a, e[i].name)) {
                                         qemu_opts_add(&o, *a, e[i].value);
@@ -345,9 +395,12 @@ static void build_clock(QemuBuild *b) {
                 if (streq(offset, "absolute"))
                         t = (time_t) k->start;
                 else {
-                        t = time(NULL) + (time_t) k->adjustment;
-                        if (k->basis && streq(k->basis, "localtime"))
-                                (void) 0;       /* the guest sees localtime+adjustment; QEMU's base is UTC */
+                        struct tm local;
+                        t = (b->opts->now ? (time_t) b->opts->now : time(NULL)) + (time_t) k->adjustment;
+                        /* basis='localtime': the adjustment is relative to the host's local time, and QEMU's
+                         * base is read as UTC, so shift by the host's UTC offset (as libvirt does) */
+                        if (k->basis && streq(k->basis, "localtime") && localtime_r(&t, &local))
+                                t += local.tm_gmtoff;
                 }
                 if (!gmtime_r(&t, &tm) || strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm) == 0) {
                         (void) qb_fail(b, -EINVAL, "<clock>: time out of range");
@@ -469,7 +522,8 @@ static void build_monitor(QemuBuild *b) {
 
 int qemu_argv_build(VmDef *def, const QemuBuildOptions *opts, QemuCommand *ret, char **ret_error) {
         Argv a = {};
-        QemuBuild b = { .def = def, .opts = opts, .a = &a, .next_tap_fd = (unsigned) opts->tap_fd_base };
+        QemuBuild b = { .def = def, .opts = opts, .a = &a, .next_tap_fd = (unsigned) opts->tap_fd_base,
+                        .vhost_vsock_fd = -1 };
         QemuOpts o = {};
         char **argv = NULL;
         int r;
@@ -569,7 +623,8 @@ int qemu_argv_build(VmDef *def, const QemuBuildOptions *opts, QemuCommand *ret, 
                 goto fail;
         }
         *ret = (QemuCommand) { .env = TAKE_PTR(b.env), .argv = argv,
-                               .n_tap_fds = b.next_tap_fd - (unsigned) opts->tap_fd_base };
+                               .n_tap_fds = b.next_tap_fd - (unsigned) opts->tap_fd_base,
+                               .vhost_vsock_fd = b.vhost_vsock_fd };
         return 0;
 
 fail:

@@ -16,6 +16,7 @@ typedef struct QemuBuildOptions {
         const char *state_dir;          /* HOME of QEMU, NUMA/memory files; e.g. /var/lib/vmunit/NAME */
         bool seccomp_sandbox;           /* QEMU's own -sandbox */
         int tap_fd_base;                /* fd number of the first tap passed in (fixed in tests) */
+        int64_t now;                    /* seconds since the epoch for <clock offset='variable'>; 0 = time() */
         const char *firmware_dirs;      /* firmware descriptor dirs, ':'-separated; NULL = the system's */
         const char *hugetlbfs_mount;    /* 2 MiB huge pages (vmunit.conf); NULL = /dev/hugepages */
         const char *spice_tls_x509_dir; /* SPICE TLS certificates (vmunit.conf); NULL = /etc/pki/libvirt-spice */
@@ -25,6 +26,7 @@ typedef struct QemuCommand {
         char **env;                     /* "NAME=value" */
         char **argv;                    /* argv[0] is the emulator */
         unsigned n_tap_fds;             /* taps the spawner must open and pass, numbered from tap_fd_base */
+        int vhost_vsock_fd;             /* fd number for an opened /dev/vhost-vsock (after the taps), -1 = none */
 } QemuCommand;
 
 void qemu_command_done(QemuCommand *c);

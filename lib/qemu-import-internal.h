@@ -31,6 +31,7 @@ typedef enum ImportIdKind {
         ID_CCID,
         ID_SOUND,                       /* HDA controller: codec bus "<id>.0" */
         ID_SATA,
+        ID_AUDIO,                       /* -audiodev id -> <audio id=N> */
         _ID_KIND_MAX,
 } ImportIdKind;
 
@@ -106,6 +107,10 @@ int imp_bus_find(const Import *imp, ImportIdKind kind, const char *bus, unsigned
 /* PCI placement of a -device: bus= (pci.0/pcie.0 or a PCI controller id), addr= ("0xS[.0xF]"),
  * multifunction=. Returns 0 (address filled or left NONE), -EINVAL on a value it cannot resolve. */
 int imp_pci_address(Import *imp, QemuOptList *o, VmAddress *ret);
+/* The virtio transport options (iommu_platform, ats, packed, page-per-vq) of a virtio device. */
+int imp_virtio_opts(Import *imp, ImportOpt *o, VmVirtioOpts *ret);
+/* audiodev=X of a device: the <audio id> it names as a string (arena), NULL when absent. */
+char *imp_audio_ref(Import *imp, ImportOpt *o);
 /* A user alias ("ua-...") from id=, else NULL; ids vmunit makes itself are naming, not hardware. */
 char *imp_alias(Import *imp, QemuOptList *o);
 

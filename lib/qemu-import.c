@@ -479,6 +479,23 @@ int imp_pci_address(Import *imp, QemuOptList *o, VmAddress *ret) {
         return 0;
 }
 
+int imp_virtio_opts(Import *imp, ImportOpt *o, VmVirtioOpts *ret) {
+        if (qemu_opt_get_bool(&o->o, "iommu_platform", &ret->iommu) < 0 ||
+            qemu_opt_get_bool(&o->o, "ats", &ret->ats) < 0 || qemu_opt_get_bool(&o->o, "packed", &ret->packed) < 0 ||
+            qemu_opt_get_bool(&o->o, "page-per-vq", &ret->page_per_vq) < 0)
+                return imp_fail(imp, "%s '%s': invalid virtio option", o->name, o->arg);
+        return 0;
+}
+
+char *imp_audio_ref(Import *imp, ImportOpt *o) {
+        const char *a = qemu_opt_get(&o->o, "audiodev");
+        unsigned id;
+
+        if (!a || imp_id_find(imp, ID_AUDIO, a, &id) < 0)
+                return NULL;    /* vmunit's own default backend */
+        return imp_strdupf(imp, "%u", id);
+}
+
 char *imp_alias(Import *imp, QemuOptList *o) {
         const char *id = qemu_opt_get(o, "id");
 

@@ -132,8 +132,28 @@ static int prepare_controllers(QemuBuild *b) {
                     (ch->kind == VM_CHAR_CONSOLE && ch->target_type && streq(ch->target_type, "virtio")))
                         ensure_controller(b, VM_CONTROLLER_VIRTIO_SERIAL, ch->addr.controller, NULL);
         }
-        for (unsigned i = 0; i < def->n_smartcards; i++)
-                ensure_controller(b, VM_CONTROLLER_CCID, def->smartcards[i].addr.controller, NULL);
+        for (unsigned i = 0; i < def->n_smartcards; i++) {
+                VmSmartcard *sc = &def->smartcards[i];
+                /* a usb-ccid holds one card: give each card without an address a controller of its own */
+                if (sc->addr.type == VM_ADDRESS_NONE) {
+                        unsigned idx = 0;
+                        for (bool clash = true; clash; ) {
+                                clash = false;
+                                for (unsigned j = 0; j < def->n_smartcards; j++)
+                                        if (j != i && def->smartcards[j].addr.type == VM_ADDRESS_CCID &&
+                                            def->smartcards[j].addr.controller == idx) {
+                                                idx++;
+                                                clash = true;
+                                        }
+                        }
+                        sc->addr = (VmAddress) { .type = VM_ADDRESS_CCID, .controller = idx };
+                }
+                for (unsigned j = 0; j < i; j++)
+                        if (def->smartcards[j].addr.controller == sc->addr.controller)
+                                return qb_fail(b, -EINVAL, "<smartcard>: CCID controller %u already holds a card",
+                                               sc->addr.controller);
+                ensure_controller(b, VM_CONTROLLER_CCID, sc->addr.controller, NULL);
+        }
         return b->status;
 }
 
@@ -174,6 +194,13 @@ static int prepare_disks(QemuBuild *b) {
                         return qb_fail(b, -EINVAL, "<disk> '%s': bus='fdc' is only for floppies", d->dst);
                 if (d->device == VM_DISK_DEVICE_CDROM && d->bus == VM_DISK_BUS_VIRTIO)
                         return qb_fail(b, -EINVAL, "<disk> '%s': a cdrom cannot be on the virtio bus", d->dst);
+                if (d->model && streq(d->model, "virtio-transitional") && d->virtio.iommu == VM_TRISTATE_ON)
+                        return qb_fail(b, -EINVAL, "<disk> '%s': a transitional virtio device cannot use the IOMMU "
+                                       "(iommu='on' needs virtio 1.0)", d->dst);
+                if (d->readonly && d->device == VM_DISK_DEVICE_DISK &&
+                    (d->bus == VM_DISK_BUS_IDE || d->bus == VM_DISK_BUS_SATA))
+                        return qb_fail(b, -EINVAL, "<disk> '%s': IDE and SATA hard disks cannot be read-only (use a cdrom, "
+                                       "or another bus)", d->dst);
                 if (d->iotune.set)
                         return qb_fail(b, -EOPNOTSUPP, "<disk> '%s': <iotune> throttling is not supported yet",
                                        d->dst);
@@ -433,9 +460,12 @@ static int prepare_usb(QemuBuild *b) {
                                 placed = true;
                         }
                 }
-                if (!placed)
-                        return qb_fail(b, -EINVAL, "no free USB port for a USB device (add a <hub> or a USB "
-                                       "controller with more ports; model 'none' has none)");
+                if (!placed) {
+                        VmController *k = vm_find_controller(def, VM_CONTROLLER_USB, 0);
+                        return qb_fail(b, -EINVAL, "no free USB port for a USB device: the '%s' USB controller has %u "
+                                       "ports (add a <hub>, or a controller with more ports)",
+                                       k ? k->model : "none", k && !streq(k->model, "none") ? usb_ports(k) : 0);
+                }
         }
         return 0;
 }
@@ -831,6 +861,12 @@ static int pci_fixed(PciState *s, bool write) {
 static int pci_reserve_explicit(PciState *s, PciDev *devs, unsigned n) {
         VmDef *def = s->b->def;
 
+        /* the chipset's own functions first, so that nothing explicit lands on them */
+        if (s->b->q35)
+                s->bus[0].used[0x1f] |= 0x0d;
+        else
+                s->bus[0].used[1] |= 0x0f;
+
         for (unsigned i = 0; i < def->n_controllers; i++) {
                 VmController *k = &def->controllers[i];
                 char what[96];
@@ -1111,6 +1147,9 @@ int qemu_prepare(QemuBuild *b) {
                         if (m->node >= (int) def->cpu.n_cells)
                                 return qb_fail(b, -EINVAL, "<memory model='%s'>: guest node %d does not exist", m->model,
                                                m->node);
+                        if (dimm && !def->features.acpi)
+                                return qb_fail(b, -EINVAL, "<memory model='%s'>: memory hotplug needs <features><acpi/>",
+                                               m->model);
                         if (dimm && !def->max_memory_kib)
                                 return qb_fail(b, -EINVAL, "<memory model='%s'>: needs <maxMemory slots=...>", m->model);
                         if (!dimm || m->dimm_slot_set)

@@ -150,7 +150,14 @@ static void on_qmp_event(Qmp *q, const char *event, json_object *data, void *use
                 notify_status(vm, "Running");
         } else if (streq(event, "SHUTDOWN")) {
                 vm->guest_shutdown = true;
-                vm->guest_poweroff = streq_ptr(reason, "guest-shutdown");
+                if (vm->stop_stage >= 2 && streq_ptr(reason, "host-qmp-quit")) {
+                        /* The echo of our own quit: not news, and no reason to forget that the
+                         * guest had powered off before it. */
+                        log_debug("QEMU is quitting (%s).", reason);
+                        return;
+                }
+                if (streq_ptr(reason, "guest-shutdown"))
+                        vm->guest_poweroff = true;
                 log_struct(LOG_INFO, VMUNIT_MESSAGE_VM_GUEST_EVENT, "Guest shut down (%s).", strempty(reason));
                 if (vm->stop_requested) {
                         request_quit(vm);
@@ -159,7 +166,7 @@ static void on_qmp_event(Qmp *q, const char *event, json_object *data, void *use
                 switch (vm->def->on_poweroff) {
                 case VM_LIFECYCLE_RESTART:
                 case VM_LIFECYCLE_COREDUMP_RESTART:
-                        vm->guest_shutdown = false;
+                        vm->guest_shutdown = vm->guest_poweroff = false;
                         restart_guest(vm);
                         break;
                 case VM_LIFECYCLE_PRESERVE:
@@ -230,7 +237,7 @@ static int on_stop_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         switch (vm->stop_stage) {
         case 1:
                 log_warning("Guest did not power off within %llu s after the ACPI power button, sending quit.",
-                            (unsigned long long) (vm->cfg.shutdown_timeout_usec / 1000000ULL));
+                            (unsigned long long) (vm->cfg.conf->shutdown_timeout_usec / 1000000ULL));
                 request_quit(vm);
                 break;
         case 2:
@@ -268,7 +275,7 @@ static void vm_request_stop(Vm *vm) {
         }
         vm->stop_stage = 1;
         send_async(vm, "system_powerdown");
-        arm_timer(vm, vm->cfg.shutdown_timeout_usec);
+        arm_timer(vm, vm->cfg.conf->shutdown_timeout_usec);
 }
 
 static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
@@ -380,13 +387,26 @@ static int vm_check_files(Vm *vm) {
         return 0;
 }
 
+/* vmunit.conf settings this version does not implement are refused, not silently ignored. */
+static int vm_check_conf(Vm *vm) {
+        STRV_FOREACH(d, vm->cfg.conf->security_driver)
+                if (streq(*d, "selinux") || streq(*d, "apparmor"))
+                        return log_full_errno(LOG_ERR, -EOPNOTSUPP, VMUNIT_MESSAGE_VM_CONFIG,
+                                              "%s: security_driver '%s' is not supported by this version of vmunit "
+                                              "(use dac or none, or leave the key out).", vm->cfg.conf_path, *d);
+        return 0;
+}
+
 static int vm_build(Vm *vm) {
         _cleanup_free_ char *error = NULL;
+        const VmunitConfig *conf = vm->cfg.conf;
         QemuBuildOptions opts = {
                 .runtime_dir = vm->runtime_dir,
                 .state_dir = vm->state_dir,
-                .seccomp_sandbox = true,
+                .seccomp_sandbox = conf->seccomp_sandbox,
                 .tap_fd_base = 3,
+                .hugetlbfs_mount = conf->hugetlbfs_mount,
+                .spice_tls_x509_dir = conf->spice_tls_x509_cert_dir,
         };
         int r;
 
@@ -398,9 +418,15 @@ static int vm_build(Vm *vm) {
                 return log_full_errno(LOG_ERR, -EOPNOTSUPP, VMUNIT_MESSAGE_VM_CONFIG,
                                       "%s: tap network interfaces are not supported by the supervisor yet.",
                                       vm->domain_path);
-        r = cgroup_plan_build(vm->def, NULL, &vm->plan);
+        if (vm->cmd.vhost_vsock_fd >= 0)
+                return log_full_errno(LOG_ERR, -EOPNOTSUPP, VMUNIT_MESSAGE_VM_CONFIG,
+                                      "%s: <vsock> is not supported by the supervisor yet.", vm->domain_path);
+        /* vmunit.conf's cgroup_device_acl replaces the seed list; the domain's own devices come on top. */
+        r = cgroup_plan_build(vm->def, (const char * const *) conf->cgroup_device_acl, &vm->plan);
         if (r < 0)
                 return log_error_errno(r, "Failed to compute the device ACL: %m");
+        if (conf->max_processes > 0)
+                vm->plan.tasks_max = conf->max_processes;
         return 0;
 }
 
@@ -629,9 +655,18 @@ int vm_start(Vm *vm) {
         r = vm_check_files(vm);
         if (r < 0)
                 goto fail;
-        r = sandbox_user_lookup(vm->cfg.user, &vm->user, &vm->user_name);
+        r = vm_check_conf(vm);
+        if (r < 0)
+                goto fail;
+        r = sandbox_user_lookup(vm->cfg.conf->user, vm->cfg.conf->group, &vm->user, &vm->user_name);
+        if (r == -ESRCH || r == -ENXIO) {
+                r = log_full_errno(LOG_ERR, r, VMUNIT_MESSAGE_VM_CONFIG, "%s: unknown QEMU %s '%s'.",
+                                   vm->cfg.conf_path, r == -ESRCH ? "user" : "group",
+                                   r == -ESRCH ? vm->cfg.conf->user : vm->cfg.conf->group);
+                goto fail;
+        }
         if (r < 0) {
-                r = log_full_errno(LOG_ERR, r, VMUNIT_MESSAGE_VM_CONFIG, "Unknown QEMU user '%s': %m", vm->cfg.user);
+                r = log_error_errno(r, "Failed to look up QEMU's user '%s': %m", vm->cfg.conf->user);
                 goto fail;
         }
         r = vm_build(vm);

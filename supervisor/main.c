@@ -1,6 +1,10 @@
 /*
- * vmunit-supervisor NAME: the main process of vm@NAME.service. Argument parsing and the
- * run() skeleton only; the VM's life cycle is vm.c.
+ * vmunit-supervisor NAME: the main process of vm@NAME.service. Argument parsing, vmunit.conf, and
+ * the run() skeleton only; the VM's life cycle is vm.c.
+ *
+ * Settings come from /etc/vmunit/vmunit.conf (lib/config.c). The few command-line options and
+ * environment variables that also set them (--user, --shutdown-timeout) exist for tests and for
+ * per-VM drop-ins; they take precedence over the file.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -9,13 +13,12 @@
 #include "log.h"
 #include "vm.h"
 
-#define DEFAULT_SHUTDOWN_TIMEOUT_SEC 60U
-
+static const char *arg_config = VMUNIT_CONFIG_PATH;
 static const char *arg_domain_dir = "/etc/vmunit/domains";
 static const char *arg_runtime_dir = "/run/vmunit";
 static const char *arg_state_dir = "/var/lib/vmunit";
-static const char *arg_user = "vmunit-qemu";
-static uint64_t arg_shutdown_timeout_usec = DEFAULT_SHUTDOWN_TIMEOUT_SEC * 1000000ULL;
+static const char *arg_user = NULL;                     /* NULL: vmunit.conf's */
+static uint64_t arg_shutdown_timeout_usec = UINT64_MAX; /* UINT64_MAX: vmunit.conf's */
 static bool arg_start_paused = false;
 static bool arg_stop_post = false;
 static const char *arg_name = NULL;
@@ -25,18 +28,20 @@ static void help(void) {
                "Run the virtual machine NAME as the main process of vm@NAME.service: start QEMU\n"
                "confined in the scope machine-NAME.scope, report readiness, stop it gracefully on SIGTERM.\n\n"
                "  -h --help                  Show this help\n"
+               "     --config=FILE           Settings (default " VMUNIT_CONFIG_PATH "; a missing file\n"
+               "                             means the defaults, see vmunit.conf(5))\n"
                "     --domain-dir=DIR        Domain definitions (default /etc/vmunit/domains;\n"
                "                             env VMUNIT_DOMAIN_DIR)\n"
                "     --runtime-dir=DIR       Runtime root (default /run/vmunit)\n"
                "     --state-dir=DIR         Persistent state root (default /var/lib/vmunit)\n"
-               "     --user=USER             User QEMU runs as (default vmunit-qemu; env VMUNIT_QEMU_USER)\n"
-               "     --shutdown-timeout=SEC  ACPI powerdown grace time before quit (default %u;\n"
-               "                             env VMUNIT_SHUTDOWN_TIMEOUT)\n"
+               "     --user=USER             User QEMU runs as, over vmunit.conf's user=\n"
+               "                             (env VMUNIT_QEMU_USER)\n"
+               "     --shutdown-timeout=SEC  ACPI powerdown grace time before quit, over vmunit.conf's\n"
+               "                             shutdown_timeout= (env VMUNIT_SHUTDOWN_TIMEOUT)\n"
                "     --paused                Leave the vCPUs stopped after start\n"
                "     --stop-post             Run as ExecStopPost=: finish a stop the supervisor could not\n\n"
                "Exit status: 0 VM stopped or powered off, 1 set-up failed, 2 QEMU was killed,\n"
-               "3 QEMU failed, 4 guest crashed, 75 restart wanted (<on_crash>restart</on_crash>).\n",
-               DEFAULT_SHUTDOWN_TIMEOUT_SEC);
+               "3 QEMU failed, 4 guest crashed, 75 restart wanted (<on_crash>restart</on_crash>).\n");
 }
 
 static int parse_timeout(const char *s, uint64_t *ret) {
@@ -45,17 +50,18 @@ static int parse_timeout(const char *s, uint64_t *ret) {
 
         errno = 0;
         v = strtoul(s, &end, 10);
-        if (errno || end == s || *end || v > 24UL * 3600UL)
+        if (errno || end == s || *end || v > CONFIG_SHUTDOWN_TIMEOUT_MAX_SEC)
                 return -EINVAL;
         *ret = (uint64_t) v * 1000000ULL;
         return 0;
 }
 
 static int parse_argv(int argc, char *argv[]) {
-        enum { ARG_DOMAIN_DIR = 0x100, ARG_RUNTIME_DIR, ARG_STATE_DIR, ARG_USER, ARG_SHUTDOWN_TIMEOUT, ARG_PAUSED,
+        enum { ARG_CONFIG = 0x100, ARG_DOMAIN_DIR, ARG_RUNTIME_DIR, ARG_STATE_DIR, ARG_USER, ARG_SHUTDOWN_TIMEOUT, ARG_PAUSED,
                ARG_STOP_POST };
         static const struct option options[] = {
                 { "help",             no_argument,       NULL, 'h'                  },
+                { "config",           required_argument, NULL, ARG_CONFIG           },
                 { "domain-dir",       required_argument, NULL, ARG_DOMAIN_DIR       },
                 { "runtime-dir",      required_argument, NULL, ARG_RUNTIME_DIR      },
                 { "state-dir",        required_argument, NULL, ARG_STATE_DIR        },
@@ -80,6 +86,9 @@ static int parse_argv(int argc, char *argv[]) {
                 case 'h':
                         help();
                         return 0;
+                case ARG_CONFIG:
+                        arg_config = optarg;
+                        break;
                 case ARG_DOMAIN_DIR:
                         arg_domain_dir = optarg;
                         break;
@@ -114,8 +123,34 @@ static int parse_argv(int argc, char *argv[]) {
         return 1;
 }
 
+/* vmunit.conf, then the overrides. A missing file means the defaults. */
+static int load_config(VmunitConfig *conf) {
+        _cleanup_free_ char *error = NULL;
+        int r;
+
+        r = config_load(conf, arg_config, &error);
+        if (r == -ENOENT)
+                log_debug("No '%s', using the defaults.", arg_config);
+        else if (r < 0 && error)
+                return log_full_errno(LOG_ERR, r, VMUNIT_MESSAGE_VM_CONFIG, "%s", error);
+        else if (r < 0)
+                return log_full_errno(LOG_ERR, r, VMUNIT_MESSAGE_VM_CONFIG, "Failed to read '%s': %m", arg_config);
+
+        if (arg_user) {
+                char *u = strdup(arg_user);
+                if (!u)
+                        return log_error_errno(-ENOMEM, "Out of memory.");
+                free(conf->user);
+                conf->user = u;
+        }
+        if (arg_shutdown_timeout_usec != UINT64_MAX)
+                conf->shutdown_timeout_usec = arg_shutdown_timeout_usec;
+        return 0;
+}
+
 static int run(int argc, char *argv[]) {
         _cleanup_(vm_freep) Vm *vm = NULL;
+        _cleanup_(config_done) VmunitConfig conf = {};
         int r;
 
         r = parse_argv(argc, argv);
@@ -123,13 +158,23 @@ static int run(int argc, char *argv[]) {
                 return r;
         log_set_vm(arg_name, NULL);
 
+        r = config_init(&conf);
+        if (r < 0)
+                return log_error_errno(r, "Out of memory.");
+        /* ExecStopPost= must clean up even when the file has become unreadable meanwhile. */
+        if (!arg_stop_post) {
+                r = load_config(&conf);
+                if (r < 0)
+                        return r;
+        }
+
         VmConfig cfg = {
                 .name = arg_name,
                 .domain_dir = arg_domain_dir,
                 .runtime_root = arg_runtime_dir,
                 .state_root = arg_state_dir,
-                .user = arg_user,
-                .shutdown_timeout_usec = arg_shutdown_timeout_usec,
+                .conf = &conf,
+                .conf_path = arg_config,
                 .start_paused = arg_start_paused,
         };
         r = vm_new(&cfg, &vm);

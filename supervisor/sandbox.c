@@ -20,22 +20,48 @@
 
 DEFINE_CLEANUP_FUNC(scmp_filter_ctx, seccomp_release);
 
-int sandbox_user_lookup(const char *user, SandboxUser *ret, char **ret_name) {
-        struct passwd *pw;
+/* "+N" or "N" -> N; else -EINVAL (a name). */
+static int parse_id(const char *s, unsigned long *ret) {
         char *end;
 
+        if (*s == '+')
+                s++;
+        if (*s < '0' || *s > '9')
+                return -EINVAL;
         errno = 0;
-        unsigned long n = strtoul(user, &end, 10);
-        if (*user && !*end)
+        *ret = strtoul(s, &end, 10);
+        return errno || *end || *ret >= (unsigned long) UINT32_MAX ? -EINVAL : 0;
+}
+
+int sandbox_user_lookup(const char *user, const char *group, SandboxUser *ret, char **ret_name) {
+        struct passwd *pw;
+        unsigned long n;
+        gid_t gid;
+
+        errno = 0;
+        if (parse_id(user, &n) >= 0)
                 pw = getpwuid((uid_t) n);
         else
                 pw = getpwnam(user);
         if (!pw)
                 return errno > 0 ? -errno : -ESRCH;
+        gid = pw->pw_gid;
+        if (group) {
+                struct group *gr;
+
+                errno = 0;
+                if (parse_id(group, &n) >= 0)
+                        gr = getgrgid((gid_t) n);
+                else
+                        gr = getgrnam(group);
+                if (!gr)
+                        return errno > 0 ? -errno : -ENXIO;
+                gid = gr->gr_gid;
+        }
         *ret_name = strdup(pw->pw_name);
         if (!*ret_name)
                 return -ENOMEM;
-        *ret = (SandboxUser) { .uid = pw->pw_uid, .gid = pw->pw_gid, .name = *ret_name };
+        *ret = (SandboxUser) { .uid = pw->pw_uid, .gid = gid, .name = *ret_name };
         return 0;
 }
 
@@ -74,7 +100,7 @@ int sandbox_enter(const SandboxUser *user) {
         if (capng_apply(CAPNG_SELECT_BOUNDS) < 0)
                 return -EPERM;
 
-        if (user->uid != 0) {
+        if (user->uid != 0 || user->gid != 0) {
                 if (initgroups(user->name, user->gid) < 0)
                         return -errno;
                 if (setresgid(user->gid, user->gid, user->gid) < 0)

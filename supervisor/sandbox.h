@@ -13,8 +13,10 @@ typedef struct SandboxUser {
         const char *name;               /* for initgroups(): supplementary groups such as kvm */
 } SandboxUser;
 
-/* Resolves @user (a name or a numeric uid) in the parent, before fork(). */
-int sandbox_user_lookup(const char *user, SandboxUser *ret, char **ret_name);
+/* Resolves @user (a name, a numeric uid, or libvirt's "+UID") in the parent, before fork(), and
+ * @group the same way; a NULL @group means the user's primary group. Returns -ESRCH for an unknown
+ * user, -ENXIO for an unknown group. */
+int sandbox_user_lookup(const char *user, const char *group, SandboxUser *ret, char **ret_name);
 
 /* In the child: applies everything. After success the process has no capability left and
  * cannot gain one. Returns 0 or -errno. */

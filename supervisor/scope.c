@@ -83,6 +83,8 @@ static int append_plan(sd_bus_message *m, const CgroupPlan *plan) {
                 return r;
         if (plan->io_weight && (r = append_u64(m, "IOWeight", plan->io_weight)) < 0)
                 return r;
+        if (plan->tasks_max != CGROUP_LIMIT_UNSET && (r = append_u64(m, "TasksMax", plan->tasks_max)) < 0)
+                return r;
         /* A failed scope must not linger and block the next start under the same name. */
         return sd_bus_message_append(m, "(sv)", "CollectMode", "s", "inactive-or-failed");
 }

@@ -10,6 +10,7 @@
 #include <systemd/sd-event.h>
 
 #include "cgroup-plan.h"
+#include "config.h"
 #include "model.h"
 #include "qemu-argv.h"
 #include "qmp.h"
@@ -30,8 +31,8 @@ typedef struct VmConfig {
         const char *domain_dir;         /* /etc/vmunit/domains */
         const char *runtime_root;       /* /run/vmunit */
         const char *state_root;         /* /var/lib/vmunit */
-        const char *user;               /* vmunit-qemu */
-        uint64_t shutdown_timeout_usec; /* ACPI powerdown -> quit */
+        const VmunitConfig *conf;       /* vmunit.conf, with the command line's overrides applied */
+        const char *conf_path;          /* for messages */
         bool start_paused;
 } VmConfig;
 

@@ -292,3 +292,61 @@ Test(config, load_file) {
         cr_expect_eq(config_load(&c, "/tmp", NULL), -EBADFD);
         config_done(&c);
 }
+
+/* The shipped etc/vmunit.conf parses as it is (everything commented out), and with its commented
+ * settings switched on it still parses and documents the compiled-in defaults. */
+Test(config, shipped_default_file) {
+        const char *path = getenv("VMUNIT_DEFAULT_CONF");
+        VmunitConfig c, d;
+        char *error = NULL, *text = NULL, *out = NULL;
+        size_t size = 0, out_size = 0;
+        FILE *f, *o;
+        char line[1024];
+
+        cr_assert_not_null(path, "VMUNIT_DEFAULT_CONF is not set (run through meson test)");
+        cr_assert_eq(config_init(&c), 0);
+        cr_assert_eq(config_load(&c, path, &error), 0, "%s", error ?: "");
+        cr_expect_str_eq(c.user, CONFIG_DEFAULT_USER);
+        cr_expect_null(c.cgroup_device_acl);
+        config_done(&c);
+
+        /* Uncomment "#key = ..." lines and the lines of a commented list. */
+        f = fopen(path, "re");
+        cr_assert_not_null(f);
+        o = open_memstream(&out, &out_size);
+        cr_assert_not_null(o);
+        while (fgets(line, sizeof(line), f)) {
+                bool setting = line[0] == '#' && line[1] >= 'a' && line[1] <= 'z' && strstr(line, " = ");
+                bool list_line = startswith(line, "#    \"") || startswith(line, "#]");
+                fputs(setting || list_line ? line + 1 : line, o);
+        }
+        fclose(f);
+        fclose(o);
+        text = out;
+        size = out_size;
+
+        cr_assert_eq(config_init(&c), 0);
+        cr_assert_eq(config_init(&d), 0);
+        cr_assert_eq(config_parse(&c, text, size, "uncommented", &error), 0, "%s", error ?: "");
+        cr_expect_str_eq(c.user, d.user);
+        cr_expect_eq(c.dynamic_ownership, d.dynamic_ownership);
+        cr_expect_eq(c.remember_owner, d.remember_owner);
+        cr_expect_eq(c.seccomp_sandbox, d.seccomp_sandbox);
+        cr_expect_eq(c.shutdown_timeout_usec, d.shutdown_timeout_usec);
+        cr_expect_eq(c.max_processes, d.max_processes);
+        cr_expect_str_eq(c.hugetlbfs_mount, d.hugetlbfs_mount);
+        cr_expect_str_eq(c.spice_tls_x509_cert_dir, d.spice_tls_x509_cert_dir);
+        /* The documented list is the compiled-in seed list, in order. */
+        size_t n = 0;
+        for (; cgroup_device_acl_default[n]; n++) {
+                cr_assert_lt(n, strv_length(c.cgroup_device_acl));
+                cr_expect_str_eq(c.cgroup_device_acl[n], cgroup_device_acl_default[n]);
+        }
+        cr_expect_eq(strv_length(c.cgroup_device_acl), n);
+        /* The examples for the two keys whose default is "derived": the user's group, detection. */
+        cr_expect_str_eq(strempty(c.group), CONFIG_DEFAULT_USER);
+        cr_expect_eq(strv_length(c.security_driver), 1);
+        config_done(&c);
+        config_done(&d);
+        free(text);
+}

@@ -15,6 +15,8 @@
 #   VMUNIT-GUEST-POWERDOWN        a power button event arrived, `poweroff -f` follows
 #   VMUNIT-GUEST-ACPI-IGNORED     with `vmunit.ignore_acpi=1` on the kernel command line:
 #                                 an event arrived and was deliberately ignored
+#   VMUNIT-GUEST-POWEROFF         with `vmunit.poweroff_after=N` on the kernel command line: N
+#                                 seconds after READY the guest powers itself off (`poweroff -f`)
 #   VMUNIT-GUEST-ERROR <what>     setup failed; the guest stays up (no READY marker)
 # Boot with: -kernel vmlinuz -initrd initrd.cpio.gz
 #            -append "console=ttyS0 quiet panic=-1 cryptomgr.notests" -no-reboot
@@ -211,11 +213,16 @@ fail() {
 }
 
 ignore_acpi=0
+poweroff_after=
 for arg in $(cat /proc/cmdline); do
         case $arg in
         vmunit.ignore_acpi=1) ignore_acpi=1 ;;
+        vmunit.poweroff_after=*) poweroff_after=${arg#*=} ;;
         esac
 done
+case $poweroff_after in
+""|*[!0-9]*) poweroff_after= ;;
+esac
 
 while read -r mod; do
         [ -n "$mod" ] || continue
@@ -267,6 +274,14 @@ for ev in $events; do
 done
 
 echo "VMUNIT-GUEST-READY"
+
+if [ -n "$poweroff_after" ]; then
+        (
+                sleep "$poweroff_after"
+                echo "VMUNIT-GUEST-POWEROFF"
+                poweroff -f
+        ) &
+fi
 
 # PID 1 must never exit (that panics the kernel); it prints the uptime counter.
 while :; do

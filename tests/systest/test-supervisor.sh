@@ -2,7 +2,10 @@
 # System test of vmunit-supervisor and vm@.service under a real systemd: boots a throw-away
 # container (container.sh) with the project installed, runs the tiny test guest (TCG) as
 # vm@demo.service and checks start/READY, the serial marker, QEMU's confinement, the device ACL,
-# re-attach after the supervisor's death, stop, QEMU's death, an ACPI-deaf guest and config errors.
+# re-attach after the supervisor's death, stop, QEMU's death, an ACPI-deaf guest and config errors;
+# vmunit.conf (the tmpfiles.d copy, the ACL, TasksMax, group, seccomp_sandbox, errors); a guest
+# that powers itself off, <on_crash>restart</on_crash> after kill -9 of QEMU, and a disk backed by a
+# block device (an idle zram device of the host, opened read-only) in the scope's ACL.
 #
 # Usage: test-supervisor.sh [BUILD_DIR]      (default: build/ at the top of the repository)
 #
@@ -117,10 +120,12 @@ install -d -m 0755 "$root$img"
 install -m 0644 "$build/guest/vmlinuz" "$build/guest/initrd.cpio.gz" "$root$img/"
 cat >"$root$img/probe.sh" <<'EOF'
 #!/bin/bash
-# probe.sh [CGROUP_PROCS]: move into that cgroup if given, then open /dev/kvm and the b 240:0 node.
+# probe.sh [CGROUP_PROCS]: move into that cgroup if given, then open /dev/kvm, the b 240:0 node
+# (in no ACL) and the b 240:1 node (in vmunit.conf's cgroup_device_acl).
 if [[ -n ${1:-} ]]; then echo $$ >"$1" || { echo "move: failed"; exit 1; }; fi
 if (exec 3<>/dev/kvm) 2>/dev/null; then echo "kvm: ok"; else echo "kvm: failed"; fi
 err=$( (exec 4</var/lib/vmunit-test/probe-blk) 2>&1 ) && echo "blk: opened" || echo "blk: ${err##*: }"
+err=$( (exec 4</dev/vmunit-acl-probe) 2>&1 ) && echo "acl: opened" || echo "acl: ${err##*: }"
 EOF
 chmod 0755 "$root$img/probe.sh"
 
@@ -150,6 +155,29 @@ domain() {              # NAME EXTRA_CMDLINE [EMULATOR]
 </domain>
 EOF
 }
+# vmunit.conf: systemd-tmpfiles copied the documented default at boot; the test replaces it.
+factory=$(awk '$1 == "C" && $2 == "/etc/vmunit/vmunit.conf" { print $7 }' "$root"/usr/lib/tmpfiles.d/vmunit.conf)
+check "tmpfiles.d copied the default vmunit.conf (from $factory)" cmp -s "$root/etc/vmunit/vmunit.conf" "$root$factory"
+cat >"$root/etc/vmunit/vmunit.conf" <<'EOF'
+# vmunit.conf of the system test
+user = "vmunit-qemu"
+cgroup_device_acl = [
+    "/dev/null", "/dev/full", "/dev/zero", "/dev/random", "/dev/urandom",
+    "/dev/ptmx", "/dev/kvm", "/dev/rtc", "/dev/hpet", "/dev/net/tun",
+    "/dev/vmunit-acl-probe",            # b 240:1: ENXIO, not EPERM, inside the scope
+]
+max_processes = 300
+shutdown_timeout = 30                   # vm@deaf's drop-in overrides it with 3
+EOF
+# DeviceAllow= paths are resolved when the scope starts: the node must exist by then.
+cx mknod /dev/vmunit-acl-probe b 240 1
+supervisor=$(cx systemctl cat vm@.service | sed -n 's/^ExecStart=\([^ ]*\) .*/\1/p')
+with_config() {         # INSTANCE FILE: vm@INSTANCE runs with --config=FILE (a drop-in)
+        mkdir -p "$root/etc/systemd/system/vm@$1.service.d"
+        printf '[Service]\nExecStart=\nExecStart=%s --config=%s %%i\n' "$supervisor" "$2" \
+                >"$root/etc/systemd/system/vm@$1.service.d/config.conf"
+}
+
 domains=$root/etc/vmunit/domains
 mkdir -p "$domains"
 domain demo "" >"$domains/demo.xml"
@@ -157,6 +185,17 @@ domain deaf " vmunit.ignore_acpi=1" >"$domains/deaf.xml"
 domain noemu "" /usr/bin/qemu-system-nonexistent >"$domains/noemu.xml"
 domain hung "" >"$domains/hung.xml"
 domain bad "" | sed 's|<vcpu>1</vcpu>|<vcpu>1</vcpu><bogus/>|' >"$domains/bad.xml"    # line 5
+domain selfoff " vmunit.poweroff_after=2" >"$domains/selfoff.xml"
+domain crashy "" | sed 's|<on_crash>destroy</on_crash>|<on_crash>restart</on_crash>|' >"$domains/crashy.xml"
+domain alt "" >"$domains/alt.xml"
+domain badconf "" >"$domains/badconf.xml"
+domain mac "" >"$domains/mac.xml"
+# vm@alt: a configuration of its own, QEMU in group kvm and without QEMU's own -sandbox.
+printf 'group = "kvm"\nseccomp_sandbox = 0\n' >"$root/etc/vmunit/alt.conf"
+with_config alt /etc/vmunit/alt.conf
+# vm@mac: asks for a security driver this version does not implement.
+printf '# MAC\nsecurity_driver = "selinux"\n' >"$root/etc/vmunit/mac.conf"
+with_config mac /etc/vmunit/mac.conf
 # The ACPI-deaf guest gets a short shutdown timeout through the documented environment knob.
 mkdir -p "$root/etc/systemd/system/vm@deaf.service.d"
 printf '[Service]\nEnvironment=VMUNIT_SHUTDOWN_TIMEOUT=3\n' >"$root/etc/systemd/system/vm@deaf.service.d/timeout.conf"
@@ -208,11 +247,14 @@ check "scope has DevicePolicy=closed" test "$(prop machine-demo.scope DevicePoli
 # shellcheck disable=SC2016 # expanded by the inner shell
 check "scope DeviceAllow= is the computed ACL" bash -c '
         for d in /dev/null /dev/full /dev/zero /dev/random /dev/urandom /dev/ptmx /dev/kvm /dev/rtc \
-                 /dev/hpet /dev/net/tun char-pts; do
+                 /dev/hpet /dev/net/tun /dev/vmunit-acl-probe char-pts; do
                 [[ " $1 " == *" $d rw "* ]] || { echo "missing $d in: $1" >&2; exit 1; }
         done
-        [[ $(wc -w <<<"$1") -eq 22 ]] || { echo "unexpected entries: $1" >&2; exit 1; }' _ "$acl"
+        [[ $(wc -w <<<"$1") -eq 24 ]] || { echo "unexpected entries: $1" >&2; exit 1; }' _ "$acl"
 check "scope MemoryMax= from <memtune><hard_limit>" test "$(prop machine-demo.scope MemoryMax)" = 1073741824
+check "scope TasksMax= from vmunit.conf max_processes" test "$(prop machine-demo.scope TasksMax)" = 300
+check "QEMU runs with its own -sandbox (seccomp_sandbox default)" \
+        bash -c "'$here/container.sh' exec '$container' cat /proc/$qpid/cmdline | tr '\\0' ' ' | grep -q ' -sandbox on,'"
 cx mknod "$img/probe-blk" b 240 0
 inside=$(cx systemd-run --quiet --wait --pipe --collect "$img/probe.sh" \
                 /sys/fs/cgroup/machine.slice/machine-demo.scope/cgroup.procs 2>&1 || true)
@@ -220,9 +262,10 @@ outside=$(cx systemd-run --quiet --wait --pipe --collect "$img/probe.sh" 2>&1 ||
 check "inside the scope /dev/kvm opens" grep -qx "kvm: ok" <<<"$inside"
 check "inside the scope b 240:0 gives EPERM" grep -qx "blk: Operation not permitted" <<<"$inside"
 check "outside the scope b 240:0 gives ENXIO (enforcement is real)" grep -qx "blk: No such device or address" <<<"$outside"
+check "inside the scope vmunit.conf's /dev/vmunit-acl-probe (b 240:1) is allowed: ENXIO, not EPERM" \
+        grep -qx "acl: No such device or address" <<<"$inside"
 
 # --- a second supervisor for the same VM is refused and disturbs nothing ------------------
-supervisor=$(cx systemctl cat vm@demo.service | sed -n 's/^ExecStart=\([^ ]*\) .*/\1/p')
 if cx systemd-run --quiet --wait --collect --unit=vmunit-second "$supervisor" demo 2>/dev/null; then
         fail "a second supervisor for demo succeeded"
 else
@@ -310,6 +353,104 @@ else
         fail "vm@hung did not start"
 fi
 
+# --- the guest powers itself off ------------------------------------------------------------
+t0=$(now)
+if cx systemctl start vm@selfoff; then
+        qpid=$(qemu_pid selfoff)
+        check "self-powering-off guest: it powered off by itself (VMUNIT-GUEST-POWEROFF)" \
+                wait_for "$boot_timeout" console_has selfoff VMUNIT-GUEST-POWEROFF
+        check "self-powering-off guest: vm@selfoff became inactive on its own ($(elapsed "$t0" "$(now)") s)" \
+                wait_for 15 is_state vm@selfoff inactive
+        check "self-powering-off guest: result success, exit status 0, not restarted" \
+                props_are vm@selfoff Result=success ExecMainStatus=0 NRestarts=0
+        check "self-powering-off guest: the log says the guest powered off" \
+                journal_has vm@selfoff "^VM 'selfoff' stopped, the guest powered off\.$"
+        selfoff_gone() { unit_gone machine-selfoff.scope && no_runtime_dir selfoff && pid_gone "$qpid"; }
+        check "self-powering-off guest: scope, runtime dir and QEMU pid $qpid are gone" selfoff_gone
+else
+        fail "vm@selfoff did not start"
+fi
+
+# --- <on_crash>restart</on_crash>: kill -9 of QEMU restarts the VM ---------------------------
+if cx systemctl start vm@crashy; then
+        qpid=$(qemu_pid crashy)
+        wait_for "$boot_timeout" console_has crashy VMUNIT-GUEST-READY || true
+        cx kill -KILL "$qpid"
+        t0=$(now)
+        crashy_restarted() {
+                local p
+                p=$(qemu_pid crashy)
+                [[ -n $p && $p != "$qpid" ]] && is_state vm@crashy active && [[ $(prop vm@crashy NRestarts) -ge 1 ]]
+        }
+        if wait_for 30 crashy_restarted; then
+                pass "on_crash=restart: kill -9 of QEMU pid $qpid -> VM started again, QEMU pid $(qemu_pid crashy) ($(elapsed "$t0" "$(now)") s)"
+        else
+                fail "on_crash=restart: no restart after kill -9 of QEMU (state $(prop vm@crashy ActiveState), NRestarts $(prop vm@crashy NRestarts))"
+        fi
+        check "on_crash=restart: the log says why" journal_has vm@crashy "^<on_crash> is restart: exiting with status 75"
+        check "on_crash=restart: the guest booted again (second VMUNIT-GUEST-READY)" \
+                wait_for "$boot_timeout" console_has crashy VMUNIT-GUEST-READY 2
+        check "on_crash=restart: the old QEMU pid $qpid is gone" pid_gone "$qpid"
+        cx systemctl stop vm@crashy || true
+        check "on_crash=restart: systemctl stop then ends it with success" \
+                props_are vm@crashy ActiveState=inactive Result=success
+        check "on_crash=restart: machine-crashy.scope is gone" unit_gone machine-crashy.scope
+else
+        fail "vm@crashy did not start"
+fi
+
+# --- a per-VM configuration: another group, no QEMU -sandbox ---------------------------------
+if cx systemctl start vm@alt; then
+        qpid=$(qemu_pid alt)
+        status=$(cx cat "/proc/$qpid/status" 2>/dev/null || true)
+        kvm_gid=$(cx getent group kvm | cut -d: -f3)
+        check "vm@alt (group = kvm): QEMU's gid is kvm's ($kvm_gid)" \
+                test "$(awk '$1 == "Gid:" { print $2 " " $3 " " $4 " " $5 }' <<<"$status")" = "$kvm_gid $kvm_gid $kvm_gid $kvm_gid"
+        check "vm@alt (seccomp_sandbox = 0): no -sandbox on QEMU's command line" \
+                bash -c "! '$here/container.sh' exec '$container' cat /proc/$qpid/cmdline | tr '\\0' ' ' | grep -q ' -sandbox '"
+        check "vm@alt: the supervisor's own seccomp filter is still there (Seccomp 2)" \
+                test "$(awk '$1 == "Seccomp:" { print $2 }' <<<"$status")" = 2
+        cx systemctl stop vm@alt || true
+else
+        fail "vm@alt did not start"
+        cx journalctl --no-pager -q -o cat -u vm@alt -n 5 || true
+fi
+
+# --- a disk backed by a block device is in the scope's ACL -----------------------------------
+# The recipe rules out loop devices (opening b 7:N creates one on the host) and /dev/vda (EPERM
+# even on the host). An idle zram device of the host (disksize 0, no swap, no mount) is safe to
+# open read-only: QEMU sees an empty disk. The container gets a node of its own for it.
+blk_dev=
+for z in /sys/block/zram*; do
+        [[ -r $z/disksize && $(cat "$z/disksize") == 0 ]] || continue
+        grep -q "^/dev/${z##*/} " /proc/swaps 2>/dev/null && continue
+        findmnt -rn -S "/dev/${z##*/}" >/dev/null 2>&1 && continue
+        blk_dev=$(cat "$z/dev")
+        blk_name=${z##*/}
+        break
+done
+if [[ -z $blk_dev ]]; then
+        printf 'skip    block-device disk: no idle zram device on this host (modprobe zram creates one)\n'
+else
+        cx mknod -m 0640 /dev/vmunit-test-blk b "${blk_dev%%:*}" "${blk_dev##*:}"
+        cx chgrp kvm /dev/vmunit-test-blk
+        domain blk "" | sed "s|<memballoon|<disk type='block' device='disk'><driver name='qemu' type='raw'/><source dev='/dev/vmunit-test-blk'/><target dev='vda' bus='virtio'/><readonly/></disk>\n    <memballoon|" \
+                >"$domains/blk.xml"
+        if cx systemctl start vm@blk; then
+                qpid=$(qemu_pid blk)
+                check "block-device disk ($blk_name, b $blk_dev): scope DeviceAllow= has '/dev/vmunit-test-blk r'" \
+                        bash -c "[[ ' $(prop machine-blk.scope DeviceAllow | tr '\n' ' ') ' == *' /dev/vmunit-test-blk r '* ]]"
+                check "block-device disk: QEMU (in the closed scope) has the node open" \
+                        bash -c "'$here/container.sh' exec '$container' find /proc/$qpid/fd -lname /dev/vmunit-test-blk | grep -q ."
+                cx systemctl stop vm@blk || true
+                check "block-device disk: vm@blk stopped with success" props_are vm@blk ActiveState=inactive Result=success
+        else
+                fail "vm@blk did not start"
+                cx journalctl --no-pager -q -o cat -u vm@blk -n 5 || true
+        fi
+        cx rm -f /dev/vmunit-test-blk
+fi
+
 # --- configuration errors ------------------------------------------------------------------
 config_error() {        # INSTANCE SCOPE RUNDIR PATTERN
         local inst=$1 scope=$2 rundir=$3 pattern=$4 lines
@@ -330,6 +471,13 @@ config_error() {        # INSTANCE SCOPE RUNDIR PATTERN
 }
 config_error bad machine-bad.scope bad "/etc/vmunit/domains/bad.xml:5: "
 config_error noemu machine-noemu.scope noemu "emulator '/usr/bin/qemu-system-nonexistent' is not executable"
+config_error mac machine-mac.scope mac "^/etc/vmunit/mac.conf: security_driver 'selinux' is not supported by this version"
+# A broken vmunit.conf stops every start, with its file and line.
+cp "$root/etc/vmunit/vmunit.conf" "$root/etc/vmunit/vmunit.conf.good"
+printf '# broken\nuser = "vmunit-qemu"\nshutdown_timeout = soon\n' >"$root/etc/vmunit/vmunit.conf"
+config_error badconf machine-badconf.scope badconf \
+        "^/etc/vmunit/vmunit.conf:3: shutdown_timeout: expected seconds from 0 to 86400, got 'soon'$"
+mv -f "$root/etc/vmunit/vmunit.conf.good" "$root/etc/vmunit/vmunit.conf"
 # A '/' cannot come through vm@%i (systemd unescapes nothing in %i), so the supervisor is run
 # directly, as a transient service, for the name check.
 if cx systemd-run --quiet --wait --collect --unit=vmunit-slash-name "$supervisor" a/b 2>/dev/null; then

@@ -4,7 +4,9 @@
  * not a test: it prints numbers and ratios and never fails on slowness.
  *
  *   in-process   domxml_parse_memory() + qemu_argv_build() + freeing it all, each iteration timed
- *                with clock_gettime(CLOCK_MONOTONIC); per-domain median over --iterations.
+ *                with clock_gettime(CLOCK_MONOTONIC); per-domain median over --iterations. Two
+ *                breakdown rows: the same in CLOCK_THREAD_CPUTIME_ID (equal to the wall time unless
+ *                we were descheduled: a busy host shows here), and parsing alone.
  *   --command    LABEL=TEMPLATE: a whole process per conversion (TEMPLATE split on spaces, '{xml}'
  *                replaced by the file, run without a shell, output to /dev/null); per-domain
  *                median over --runs. Only exit status 0 counts as converted.
@@ -53,6 +55,7 @@ typedef struct Measure {
         char *label;
         char **template;                /* a process per domain: argv with "{xml}" */
         char *virsh_uri;                /* all domains through one virsh connection */
+        bool detail;                    /* a breakdown of the row above: no ratios */
 } Measure;
 
 static unsigned arg_iterations = 500;
@@ -71,12 +74,16 @@ static const QemuBuildOptions bench_build_options = {
         .tap_fd_base = 3,
 };
 
-static double now_us(void) {
+static double clock_us(clockid_t clock) {
         struct timespec ts;
 
-        if (clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
+        if (clock_gettime(clock, &ts) < 0)
                 abort();
         return (double) ts.tv_sec * 1e6 + (double) ts.tv_nsec / 1e3;
+}
+
+static double now_us(void) {
+        return clock_us(CLOCK_MONOTONIC);
 }
 
 static int cmp_double(const void *a, const void *b) {
@@ -202,53 +209,76 @@ static int add_path(const char *path) {
         return 0;
 }
 
-/* One conversion, as vmctl does it in strict mode; returns the time in µs, or -1 if refused. */
-static double convert_once(const Domain *d, char **ret_error) {
+typedef struct Sample {
+        double wall_us;                 /* parse + build + free */
+        double cpu_us;                  /* the same, in this thread's CPU time */
+        double parse_us;                /* domxml_parse_memory() alone */
+} Sample;
+
+/* One conversion, as vmctl does it in strict mode; returns 0, or -1 if vmunit refuses it. */
+static int convert_once(const Domain *d, Sample *ret, char **ret_error) {
         _cleanup_(vm_def_freep) VmDef *def = NULL;
         _cleanup_free_ char *error = NULL;
         _cleanup_strv_free_ char **warnings = NULL;
         QemuCommand cmd = {};
-        double t0, t1;
+        double t0, c0, t1, t2, c2;
         int r;
 
+        c0 = clock_us(CLOCK_THREAD_CPUTIME_ID);
         t0 = now_us();
         r = domxml_parse_memory(d->xml, d->len, d->name, /* flags= */ 0, &def, &error, &warnings);
+        t1 = now_us();
         if (r >= 0)
                 r = qemu_argv_build(def, &bench_build_options, &cmd, &error);
         qemu_command_done(&cmd);
         def = vm_def_free(def);
         warnings = strv_free(warnings);
-        t1 = now_us();
+        t2 = now_us();
+        c2 = clock_us(CLOCK_THREAD_CPUTIME_ID);
 
         if (r < 0) {
                 if (ret_error)
                         *ret_error = error ? TAKE_PTR(error) : strdup(strerror(-r));
                 return -1;
         }
-        return t1 - t0;
+        *ret = (Sample) { .wall_us = t2 - t0, .cpu_us = c2 - c0, .parse_us = t1 - t0 };
+        return 0;
 }
 
+/* Fills measures @m (wall time), @m + 1 (CPU time) and @m + 2 (parsing alone). */
 static int measure_in_process(size_t m) {
-        _cleanup_free_ double *samples = NULL;
+        _cleanup_free_ Sample *samples = NULL;
+        _cleanup_free_ double *v = NULL;
 
-        samples = new0(double, arg_iterations);
-        if (!samples)
+        samples = new0(Sample, arg_iterations);
+        v = new0(double, arg_iterations);
+        if (!samples || !v)
                 return -ENOMEM;
 
         for (size_t i = 0; i < n_domains; i++) {
                 Domain *d = &domains[i];
                 _cleanup_free_ char *error = NULL;
+                Sample dummy;
 
-                if (convert_once(d, &error) < 0) {
+                if (convert_once(d, &dummy, &error) < 0) {
                         if (arg_verbose)
                                 fprintf(stderr, "  refused by vmunit, not timed: %s\n", strempty(error));
                         continue;
                 }
                 for (unsigned k = 0; k < WARMUP_ITERATIONS; k++)
-                        (void) convert_once(d, NULL);
+                        (void) convert_once(d, &dummy, NULL);
                 for (unsigned k = 0; k < arg_iterations; k++)
-                        samples[k] = convert_once(d, NULL);
-                d->median_us[m] = median(samples, arg_iterations);
+                        (void) convert_once(d, &samples[k], NULL);
+
+                for (unsigned k = 0; k < arg_iterations; k++)
+                        v[k] = samples[k].wall_us;
+                d->median_us[m] = median(v, arg_iterations);
+                for (unsigned k = 0; k < arg_iterations; k++)
+                        v[k] = samples[k].cpu_us;
+                d->median_us[m + 1] = median(v, arg_iterations);
+                for (unsigned k = 0; k < arg_iterations; k++)
+                        v[k] = samples[k].parse_us;
+                d->median_us[m + 2] = median(v, arg_iterations);
         }
         return 0;
 }
@@ -470,8 +500,10 @@ static void print_results(void) {
         printf("\nratios (medians over the domains both converted):\n");
         for (size_t a = 0; a < n_measures; a++)
                 for (size_t b = a + 1; b < n_measures; b++) {
-                        /* one process per domain against one connection for all says nothing */
-                        if (measures[a].template && measures[b].virsh_uri)
+                        /* a breakdown against anything, or one process per domain against one
+                         * connection for all domains, says nothing */
+                        if (measures[a].detail || measures[b].detail ||
+                            (measures[a].template && measures[b].virsh_uri))
                                 continue;
                         size_t na = collect(a, (ssize_t) b, v), nb = collect(b, (ssize_t) a, w);
                         if (na == 0 || na != nb)
@@ -608,9 +640,12 @@ int main(int argc, char *argv[]) {
                 return 2;
         }
 
-        r = add_measure("vmunit in-process", NULL, NULL);
-        if (r < 0)
+        /* measure_in_process() fills these three together */
+        if (add_measure("vmunit in-process", NULL, NULL) < 0 ||
+            add_measure("  thread CPU time", NULL, NULL) < 0 ||
+            add_measure("  of which parsing", NULL, NULL) < 0)
                 return 1;
+        measures[1].detail = measures[2].detail = true;
         STRV_FOREACH(s, commands) {
                 r = add_command(*s);
                 if (r < 0) {
@@ -636,6 +671,8 @@ int main(int argc, char *argv[]) {
 
         for (size_t m = 0; m < n_measures; m++) {
                 double t0 = now_us();
+                if (measures[m].detail)
+                        continue;
                 fprintf(stderr, "bench-argv: %s ...\n", measures[m].label);
                 r = m == 0 ? measure_in_process(m) : measures[m].virsh_uri ? measure_virsh_batch(m)
                                                                            : measure_command(m);

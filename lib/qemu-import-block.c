@@ -406,6 +406,12 @@ int imp_device_disk(Import *imp, ImportOpt *o, const char *driver) {
                 d.product = imp_strdup(imp, qemu_opt_get(&o->o, "product"));
         } else if (startswith(driver, "virtio-blk")) {
                 d.bus = VM_DISK_BUS_VIRTIO;
+                if (strstr(driver, "non-transitional"))
+                        d.model = (char *) "virtio-non-transitional";
+                else if (strstr(driver, "transitional"))
+                        d.model = (char *) "virtio-transitional";
+                if (imp_virtio_opts(imp, o, &d.virtio) < 0)
+                        return imp->status;
                 if (imp_pci_address(imp, &o->o, &d.addr) < 0)
                         return imp_passthrough(imp, o, "its PCI address cannot be resolved");
                 d.dst = imp_disk_dst(imp, "vd", 0);
@@ -420,16 +426,10 @@ int imp_device_disk(Import *imp, ImportOpt *o, const char *driver) {
                                                imp->def->iothreads);
         } else if (streq(driver, "usb-storage")) {
                 VmTristate rm = VM_TRISTATE_ABSENT;
-                unsigned idx, sub;
                 d.bus = VM_DISK_BUS_USB;
-                v = qemu_opt_get(&o->o, "port");
-                if (bus && (imp_bus_find(imp, ID_USB, bus, &idx, &sub) < 0 || idx != 0))
-                        return imp_passthrough(imp, o, "only the first USB controller is supported");
-                if (v) {
-                        if (strspn(v, "0123456789.") != strlen(v))
-                                return imp_fail(imp, "%s '%s': invalid USB port", o->name, o->arg);
-                        d.addr = (VmAddress) { .type = VM_ADDRESS_USB, .usb_port = imp_strdup(imp, v) };
-                }
+                r = imp_usb_port(imp, o, &d.addr);
+                if (r != 0)
+                        return r;
                 if (qemu_opt_get_bool(&o->o, "removable", &rm) < 0)
                         return imp_fail(imp, "%s '%s': invalid removable=", o->name, o->arg);
                 d.removable = rm == VM_TRISTATE_ON ? VM_TRISTATE_ON : VM_TRISTATE_ABSENT;
@@ -618,8 +618,9 @@ int imp_disk_shorthand(Import *imp, ImportOpt *o) {
                 if (d->bus == (imp->q35 ? VM_DISK_BUS_SATA : VM_DISK_BUS_IDE) && d->addr.type == VM_ADDRESS_DRIVE &&
                     (imp->q35 ? d->addr.unit == (unsigned) index
                               : d->addr.bus * 2 + d->addr.unit == (unsigned) index))
-                        return imp_fail(imp, "%s: IDE unit %d is already in use (-cdrom is the same unit as -hdc)",
-                                        o->name, index);
+                        return imp_fail(imp, "%s%s%s: IDE unit %d is already in use (-cdrom is the same unit as -hdc)",
+                                        o->bare ? "'" : o->name, o->bare ? o->arg : "",
+                                        o->bare ? "' (a word without a dash, which QEMU reads as -hda)" : "", index);
         }
         return legacy_disk(imp, o, &l, "ide", index);
 }

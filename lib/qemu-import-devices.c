@@ -1,17 +1,13 @@
 /*
- * QEMU command line -> VmDef: -device front ends other than disks (controllers, NICs, serial and
- * virtio-serial ports, input, video, sound, balloon, RNG, watchdog, panic, TPM, USB redirection,
- * smartcards, IOMMUs) with the backends they name (-netdev, -chardev, -object, -tpmdev), and the
- * old spellings: -net nic/-net user|tap|..., -nic, -serial/-parallel specifications, -usbdevice.
+ * QEMU command line -> VmDef: -device front ends other than disks, character devices and NICs:
+ * controllers, input, video, sound, balloon, RNG, watchdog, panic, TPM, USB hubs and redirection,
+ * smartcards, 9p filesystems, IOMMUs, with the backends they name (-object, -tpmdev, -fsdev), the
+ * -device dispatch itself, and -usbdevice.
  */
 #include <inttypes.h>
 #include <stdio.h>
 
 #include "qemu-import-internal.h"
-
-static const char *opt_bare(const ImportOpt *o) {
-        return o->name + (o->name[1] == '-' ? 2 : 1);
-}
 
 /* "pci.3" -> 3 (libvirt's naming), else the next index nobody uses. */
 static unsigned index_from_id(Import *imp, const char *id, const char *prefix, VmControllerType type) {
@@ -142,6 +138,8 @@ int imp_device_controller(Import *imp, ImportOpt *o) {
                 k.model = (char *) (streq(driver, "virtio-scsi-pci") ? "virtio-scsi" : "lsilogic");
                 k.index = index_from_id(imp, id, "scsi", VM_CONTROLLER_SCSI);
                 if (k.model[0] == 'v') {
+                        if (imp_virtio_opts(imp, o, &k.virtio) < 0)
+                                return imp->status;
                         if (qemu_opt_get_uint(&o->o, "num_queues", &k.queues) < 0 ||
                             qemu_opt_get_uint(&o->o, "cmd_per_lun", &k.cmd_per_lun) < 0 ||
                             qemu_opt_get_uint(&o->o, "max_sectors", &k.max_sectors) < 0 ||
@@ -179,7 +177,8 @@ int imp_device_controller(Import *imp, ImportOpt *o) {
         if (streq(driver, "virtio-serial-pci") || streq(driver, "virtio-serial")) {
                 k = new_controller(VM_CONTROLLER_VIRTIO_SERIAL);
                 k.index = index_from_id(imp, id, "virtio-serial", VM_CONTROLLER_VIRTIO_SERIAL);
-                if (get_int(imp, o, "max_ports", &k.ports) < 0 || get_int(imp, o, "vectors", &k.vectors) < 0)
+                if (get_int(imp, o, "max_ports", &k.ports) < 0 || get_int(imp, o, "vectors", &k.vectors) < 0 ||
+                    imp_virtio_opts(imp, o, &k.virtio) < 0)
                         return imp->status;
                 if (imp_pci_address(imp, &o->o, &k.addr) < 0)
                         return imp_passthrough(imp, o, "its PCI address cannot be resolved");
@@ -193,10 +192,9 @@ int imp_device_controller(Import *imp, ImportOpt *o) {
         if (streq(driver, "usb-ccid")) {
                 k = new_controller(VM_CONTROLLER_CCID);
                 k.index = index_from_id(imp, id, "ccid", VM_CONTROLLER_CCID);
-                v = qemu_opt_get(&o->o, "port");
-                if (v)
-                        k.addr = (VmAddress) { .type = VM_ADDRESS_USB, .usb_port = imp_strdup(imp, v) };
-                qemu_opt_ignore(&o->o, "bus");
+                r = imp_usb_port(imp, o, &k.addr);
+                if (r != 0)
+                        return r;
                 if (imp_check_unused(imp, o))
                         return 1;
                 r = imp_id_add(imp, ID_CCID, id ?: "ccid0", k.index);
@@ -220,584 +218,6 @@ add:
         return 0;
 }
 
-/* ---- character devices ---- */
-
-static int host_port(Import *imp, const char *s, VmCharSource *src) {
-        const char *colon = strrchr(s, ':');
-
-        if (!colon)
-                return 1;
-        src->host = colon == s ? NULL : imp_strndup_host(imp, s, (size_t) (colon - s));
-        src->service = imp_strdup(imp, colon + 1);
-        return 0;
-}
-
-int imp_chardev_source(Import *imp, ImportOpt *c, VmCharSource *src) {
-        const char *backend, *v;
-        VmTristate server = VM_TRISTATE_ABSENT, wait = VM_TRISTATE_ABSENT, telnet = VM_TRISTATE_ABSENT,
-                   append = VM_TRISTATE_ABSENT, logappend = VM_TRISTATE_ABSENT;
-        unsigned reconnect = 0;
-
-        backend = qemu_opt_get(&c->o, "backend");
-        qemu_opt_ignore(&c->o, "id");
-        if (!backend)
-                return 1;
-        if (qemu_opt_get_bool(&c->o, "server", &server) < 0 || qemu_opt_get_bool(&c->o, "wait", &wait) < 0 ||
-            qemu_opt_get_bool(&c->o, "telnet", &telnet) < 0 || qemu_opt_get_bool(&c->o, "append", &append) < 0 ||
-            qemu_opt_get_bool(&c->o, "logappend", &logappend) < 0 ||
-            qemu_opt_get_uint(&c->o, "reconnect", &reconnect) < 0)
-                return imp_fail(imp, "-chardev '%s': invalid value", c->arg);
-        if (streq(backend, "null") || streq(backend, "pty") || streq(backend, "stdio"))
-                src->type = imp_strdup(imp, backend);
-        else if (streq(backend, "file") || streq(backend, "pipe") || streq(backend, "serial") ||
-                 streq(backend, "tty")) {
-                src->type = (char *) (streq(backend, "file") ? "file" : streq(backend, "pipe") ? "pipe" : "dev");
-                src->path = imp_abs_path(imp, qemu_opt_get(&c->o, "path"), "-chardev path");
-                if (!src->path)
-                        return 1;       /* the domain XML wants absolute paths */
-                src->append = append;
-        } else if (streq(backend, "socket")) {
-                v = qemu_opt_get(&c->o, "path");
-                if (v) {
-                        src->type = (char *) "unix";
-                        src->path = imp_abs_path(imp, v, "-chardev socket path");
-                        if (!src->path)
-                                return 1;
-                } else {
-                        src->type = (char *) "tcp";
-                        src->host = imp_strdup(imp, qemu_opt_get(&c->o, "host") ?: "0.0.0.0");
-                        src->service = imp_strdup(imp, qemu_opt_get(&c->o, "port"));
-                        if (!src->service)
-                                return 1;
-                        if (telnet == VM_TRISTATE_ON)
-                                src->protocol = (char *) "telnet";
-                }
-                src->listen = server == VM_TRISTATE_ON;
-                if (src->listen && wait != VM_TRISTATE_OFF)
-                        imp_note(imp, "-chardev %s: QEMU waited for a client before starting the guest; vmunit "
-                                 "starts it at once (wait=off)", c->arg);
-                if (reconnect) {
-                        src->reconnect = VM_TRISTATE_ON;
-                        src->reconnect_timeout = reconnect;
-                }
-        } else if (streq(backend, "udp")) {
-                src->type = (char *) "udp";
-                src->host = imp_strdup(imp, qemu_opt_get(&c->o, "host") ?: "");
-                src->service = imp_strdup(imp, qemu_opt_get(&c->o, "port"));
-                src->bind_host = imp_strdup(imp, qemu_opt_get(&c->o, "localaddr"));
-                src->bind_service = imp_strdup(imp, qemu_opt_get(&c->o, "localport"));
-                if (!src->service)
-                        return 1;
-        } else if (streq(backend, "spicevmc")) {
-                src->type = (char *) "spicevmc";
-                src->channel = imp_strdup(imp, qemu_opt_get(&c->o, "name"));
-        } else
-                return 1;
-        v = qemu_opt_get(&c->o, "logfile");
-        if (v) {
-                src->log_file = imp_abs_path(imp, v, "-chardev logfile");
-                if (!src->log_file)
-                        return 1;
-                src->log_append = logappend;
-        }
-        return qemu_opt_first_unused(&c->o) ? 1 : 0;
-}
-
-/* The -chardev named by a front end's chardev=; NULL (and a reason on @o) when unusable. */
-static ImportOpt *frontend_chardev(Import *imp, ImportOpt *o, VmCharSource *src) {
-        const char *id = qemu_opt_get(&o->o, "chardev");
-        ImportOpt *c;
-        int r;
-
-        if (!id) {
-                (void) imp_passthrough(imp, o, "it has no chardev=");
-                return NULL;
-        }
-        c = imp_find_backend(imp, "chardev", "id", id);
-        if (!c || c->done) {
-                (void) imp_passthrough(imp, o, "no (unused) -chardev '%s'", id);
-                return NULL;
-        }
-        r = imp_chardev_source(imp, c, src);
-        if (r != 0) {
-                _cleanup_free_ char *l = qemu_opt_unused_list(&c->o);
-                (void) imp_passthrough(imp, o, "its -chardev '%s'%s%s cannot be represented", id, l ? " with " : "",
-                                       strempty(l));
-                return NULL;
-        }
-        return c;
-}
-
-int imp_device_chardev_frontend(Import *imp, ImportOpt *o, const char *driver) {
-        VmChar ch = { .target_port = -1, .same_as_serial = -1 };
-        ImportOpt *c;
-        VmChar *n;
-
-        c = frontend_chardev(imp, o, &ch.src);
-        if (!c)
-                return 1;
-        if (streq(driver, "isa-serial") || streq(driver, "pci-serial") || streq(driver, "usb-serial")) {
-                unsigned idx = 0;
-                ch.kind = VM_CHAR_SERIAL;
-                if (streq(driver, "isa-serial")) {
-                        unsigned iobase = 0, irq = 0;
-                        int r = qemu_opt_get_uint(&o->o, "index", &idx);
-                        if (r < 0 || idx > 3 || qemu_opt_get_uint(&o->o, "iobase", &iobase) < 0 ||
-                            qemu_opt_get_uint(&o->o, "irq", &irq) < 0)
-                                return imp_fail(imp, "%s '%s': invalid value", o->name, o->arg);
-                        if (r == 0) {
-                                for (unsigned i = 0; i < imp->def->n_chars; i++)
-                                        if (imp->def->chars[i].kind == VM_CHAR_SERIAL)
-                                                idx++;
-                                if (idx > 3)
-                                        return imp_passthrough(imp, o, "the PC has four ISA serial ports");
-                        }
-                        ch.target_port = (int) idx;
-                        if (iobase || irq)
-                                ch.addr = (VmAddress) { .type = VM_ADDRESS_ISA, .iobase = iobase, .irq = irq };
-                } else if (streq(driver, "pci-serial")) {
-                        ch.target_type = (char *) "pci-serial";
-                        if (imp_pci_address(imp, &o->o, &ch.addr) < 0)
-                                return imp_passthrough(imp, o, "its PCI address cannot be resolved");
-                } else {
-                        const char *port = qemu_opt_get(&o->o, "port");
-                        ch.target_type = (char *) "usb-serial";
-                        qemu_opt_ignore(&o->o, "bus");
-                        if (port)
-                                ch.addr = (VmAddress) { .type = VM_ADDRESS_USB, .usb_port = imp_strdup(imp, port) };
-                        imp->usb_requested = true;
-                }
-        } else if (streq(driver, "isa-parallel")) {
-                ch.kind = VM_CHAR_PARALLEL;
-                qemu_opt_ignore(&o->o, "index");
-        } else {                        /* virtserialport, virtconsole */
-                const char *bus = qemu_opt_get(&o->o, "bus"), *name = qemu_opt_get(&o->o, "name");
-                unsigned index = 0, sub = 0, nr = 0;
-                bool console = streq(driver, "virtconsole");
-
-                ch.kind = console ? VM_CHAR_CONSOLE : VM_CHAR_CHANNEL;
-                ch.target_type = (char *) "virtio";
-                if (bus && imp_bus_find(imp, ID_VIRTIO_SERIAL, bus, &index, &sub) < 0)
-                        return imp_passthrough(imp, o, "virtio-serial bus '%s' is unknown", bus);
-                if (qemu_opt_get_uint(&o->o, "nr", &nr) < 0)
-                        return imp_fail(imp, "%s '%s': invalid nr", o->name, o->arg);
-                if (bus || nr)
-                        ch.addr = (VmAddress) { .type = VM_ADDRESS_VIRTIO_SERIAL, .controller = index, .bus = sub,
-                                                .port = nr };
-                if (!console && !bus)
-                        return imp_passthrough(imp, o, "a port without bus= cannot be represented");
-                if (name) {
-                        if (console || strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
-                                       != strlen(name) || startswith(name, "vmunit-") || name[0] == '.')
-                                return imp_passthrough(imp, o, "port name '%s' cannot be represented", name);
-                        ch.target_name = imp_strdup(imp, name);
-                }
-        }
-        ch.alias = imp_alias(imp, &o->o);
-        qemu_opt_ignore(&o->o, "id");
-        if (imp_check_unused(imp, o))
-                return 1;
-        n = VM_DEVICE_NEW(imp->def, chars);
-        if (!n)
-                return imp_oom(imp);
-        *n = ch;
-        c->done = true;
-        return 0;
-}
-
-/* ---- networking ---- */
-
-static bool nic_model_ok(const char *m) {
-        static const char * const nics[] = { "e1000", "e1000e", "rtl8139", "ne2k_pci", "pcnet", "i82559er",
-                                              "i82551", "i82557b", "i82801", "vmxnet3", "e1000-82540em",
-                                              "e1000-82544gc", "e1000-82545em", "igb", "tulip", "usb-net", NULL };
-        for (const char * const *n = nics; *n; n++)
-                if (streq(*n, m))
-                        return true;
-        return false;
-}
-
-static const char *nic_model_of_driver(const char *driver) {
-        if (streq(driver, "virtio-net-pci") || streq(driver, "virtio-net") || streq(driver, "virtio"))
-                return "virtio";
-        return nic_model_ok(driver) ? driver : NULL;
-}
-
-/* A -netdev/-net/-nic backend into @n; 1 when it cannot be represented. */
-static int net_backend(Import *imp, QemuOptList *b, VmNet *n) {
-        const char *type = qemu_opt_get(b, "type"), *v;
-        VmTristate vhost = VM_TRISTATE_ABSENT;
-
-        qemu_opt_ignore(b, "id");
-        qemu_opt_ignore(b, "name");
-        if (!type)
-                return 1;
-        if (streq(type, "user")) {
-                n->type = (char *) "user";
-        } else if (streq(type, "tap")) {
-                const char *fd = qemu_opt_get(b, "fd"), *fds = qemu_opt_get(b, "fds"), *ifname = qemu_opt_get(b, "ifname");
-                const char *script = qemu_opt_get(b, "script"), *down = qemu_opt_get(b, "downscript");
-                n->type = (char *) "ethernet";
-                if (ifname) {
-                        if (strspn(ifname, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") !=
-                            strlen(ifname) || strlen(ifname) > 15)
-                                return 1;
-                        n->target_dev = imp_strdup(imp, ifname);
-                }
-                if (fds) {
-                        n->queues = 1;
-                        for (const char *c = fds; *c; c++)
-                                if (*c == ':')
-                                        n->queues++;
-                }
-                if ((fd || fds) && !imp->tap_fd_noted) {
-                        imp_note(imp, "tap fd=%s: file descriptors of the process that started QEMU; vmunit opens "
-                                 "its own taps", fd ?: fds);
-                        imp->tap_fd_noted = true;
-                }
-                if (script && !streq(script, "no")) {
-                        n->script = imp_abs_path(imp, script, "tap script");
-                        if (!n->script)
-                                return 1;
-                }
-                if (down && !streq(down, "no"))
-                        return 1;
-                if (qemu_opt_get_bool(b, "vhost", &vhost) < 0)
-                        return 1;
-                qemu_opt_ignore(b, "vhostfd");
-                qemu_opt_ignore(b, "vhostfds");
-                if (vhost == VM_TRISTATE_ON)
-                        n->driver_name = (char *) "vhost";
-                v = qemu_opt_get(b, "queues");
-                if (v && sscanf(v, "%u", &n->queues) != 1)
-                        return 1;
-        } else if (streq(type, "bridge")) {
-                n->type = (char *) "bridge";
-                n->source_bridge = imp_strdup(imp, qemu_opt_get(b, "br") ?: "br0");
-        } else if (streq(type, "socket")) {
-                const char *listen = qemu_opt_get(b, "listen"), *connect = qemu_opt_get(b, "connect"),
-                           *mcast = qemu_opt_get(b, "mcast"), *addr = listen ?: connect ?: mcast;
-                const char *colon = addr ? strrchr(addr, ':') : NULL;
-                if (!colon || !!listen + !!connect + !!mcast != 1 || sscanf(colon + 1, "%u", &n->source_port) != 1)
-                        return 1;
-                n->type = (char *) (listen ? "server" : connect ? "client" : "mcast");
-                n->source_address = colon > addr ? imp_strndup_host(imp, addr, (size_t) (colon - addr)) : NULL;
-                if (!listen && !n->source_address)
-                        return 1;
-        } else if (streq(type, "dgram")) {
-                const char *rt = qemu_opt_get(b, "remote.type"), *lt = qemu_opt_get(b, "local.type");
-                if (!rt || !streq(rt, "inet") || (lt && !streq(lt, "inet")))
-                        return 1;
-                n->type = (char *) "udp";
-                n->source_address = imp_strdup(imp, qemu_opt_get(b, "remote.host"));
-                v = qemu_opt_get(b, "remote.port");
-                if (!n->source_address || !v || sscanf(v, "%u", &n->source_port) != 1)
-                        return 1;
-                n->source_local_address = imp_strdup(imp, qemu_opt_get(b, "local.host"));
-                v = qemu_opt_get(b, "local.port");
-                if (v && sscanf(v, "%u", &n->source_local_port) != 1)
-                        return 1;
-        } else
-                return 1;
-        return qemu_opt_first_unused(b) ? 1 : 0;
-}
-
-static int nic_common(Import *imp, ImportOpt *o, VmNet *n, const char *mac_key) {
-        const char *mac = qemu_opt_get(&o->o, mac_key);
-        unsigned b[6];
-        char tail;
-
-        if (mac) {
-                if (strlen(mac) != 17 || sscanf(mac, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4],
-                                                &b[5], &tail) != 6)
-                        return imp_fail(imp, "%s '%s': invalid MAC address '%s'", o->name, o->arg, mac);
-                if (b[0] & 1)
-                        return imp_fail(imp, "%s '%s': MAC address '%s' is a multicast address", o->name, o->arg, mac);
-                n->mac = imp_strdupf(imp, "%02x:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3], b[4], b[5]);
-        }
-        if (imp_pci_address(imp, &o->o, &n->addr) < 0)
-                return imp_passthrough(imp, o, "its PCI address cannot be resolved");
-        return 0;
-}
-
-static VmNet *append_net(Import *imp, const VmNet *net) {
-        VmNet *n = VM_DEVICE_NEW(imp->def, nets);
-
-        if (!n) {
-                (void) imp_oom(imp);
-                return NULL;
-        }
-        *n = *net;
-        return n;
-}
-
-int imp_device_net(Import *imp, ImportOpt *o, const char *driver) {
-        VmNet n = {};
-        const char *id = qemu_opt_get(&o->o, "netdev"), *rom;
-        VmTristate mq = VM_TRISTATE_ABSENT, rombar = VM_TRISTATE_ABSENT;
-        unsigned vectors = 0;
-        ImportOpt *b;
-        int r;
-
-        imp->have_net_option = true;
-        n.model = imp_strdup(imp, nic_model_of_driver(driver));
-        b = imp_find_backend(imp, "netdev", "id", id);
-        if (!b || b->done)
-                return imp_passthrough(imp, o, "no (unused) -netdev '%s'", strempty(id));
-        if (net_backend(imp, &b->o, &n) != 0) {
-                _cleanup_free_ char *l = qemu_opt_unused_list(&b->o);
-                return imp_passthrough(imp, o, "its -netdev '%s'%s%s cannot be represented", id, l ? " with " : "",
-                                       strempty(l));
-        }
-        r = nic_common(imp, o, &n, "mac");
-        if (r != 0)
-                return r;
-        if (qemu_opt_get_uint(&o->o, "bootindex", &n.boot_order) < 0 ||
-            qemu_opt_get_uint(&o->o, "host_mtu", &n.mtu) < 0 || qemu_opt_get_bool(&o->o, "mq", &mq) < 0 ||
-            qemu_opt_get_uint(&o->o, "vectors", &vectors) < 0 || qemu_opt_get_bool(&o->o, "rombar", &rombar) < 0)
-                return imp_fail(imp, "%s '%s': invalid value", o->name, o->arg);
-        if (n.mtu && !streq(n.model, "virtio"))
-                return imp_passthrough(imp, o, "host_mtu is only for virtio NICs");
-        if (mq == VM_TRISTATE_ON) {
-                if (!streq(n.model, "virtio") || vectors < 4 || vectors % 2)
-                        return imp_passthrough(imp, o, "its multiqueue settings cannot be represented");
-                n.queues = (vectors - 2) / 2;
-        } else if (vectors)
-                return imp_passthrough(imp, o, "vectors= without mq=on cannot be represented");
-        n.rom_bar = rombar;
-        rom = qemu_opt_get(&o->o, "romfile");
-        if (rom && !*rom)
-                n.rom_enabled = VM_TRISTATE_OFF;
-        else if (rom)
-                n.rom_file = imp_strdup(imp, rom);
-        n.alias = imp_alias(imp, &o->o);
-        qemu_opt_ignore(&o->o, "id");
-        if (imp_check_unused(imp, o))
-                return 1;
-        if (!append_net(imp, &n))
-                return imp->status;
-        b->done = true;
-        return 0;
-}
-
-/* -nic TYPE,model=,mac=,...: backend and NIC in one */
-int imp_nic(Import *imp, ImportOpt *o) {
-        VmNet n = {};
-        const char *model;
-        int r;
-
-        imp->have_net_option = true;
-        r = imp_parse(imp, o, "type");
-        if (r < 0)
-                return r;
-        if (streq(strempty(qemu_opt_get(&o->o, "type")), "none") && o->o.n == 1)
-                return 0;
-        model = qemu_opt_get(&o->o, "model");
-        n.model = imp_strdup(imp, model ? nic_model_of_driver(model) : imp->q35 ? "e1000e" : "e1000");
-        if (!n.model)
-                return imp_passthrough(imp, o, "NIC model '%s' is not supported", model);
-        r = nic_common(imp, o, &n, "mac");
-        if (r != 0)
-                return r;
-        if (net_backend(imp, &o->o, &n) != 0)
-                return imp_passthrough(imp, o, "vmunit cannot represent it");
-        return append_net(imp, &n) ? 0 : imp->status;
-}
-
-/* -net nic,... and -net user|tap|bridge|socket,...: QEMU connects NICs and backends on a hub (vlan=N,
- * 0 by default). One NIC and one backend on a hub are one <interface>. */
-int imp_net_legacy(Import *imp) {
-        ImportOpt *nics[64], *backends[64];
-        unsigned n_nics = 0, n_backends = 0;
-        bool none = false;
-
-        for (size_t i = 0; i < imp->n_opts; i++) {
-                ImportOpt *o = &imp->opts[i];
-                const char *type;
-                if (o->done || o->why || !streq(opt_bare(o), "net"))
-                        continue;
-                imp->have_net_option = true;
-                if (imp_parse(imp, o, "type") < 0)
-                        return imp->status;
-                type = qemu_opt_get(&o->o, "type");
-                if (type && streq(type, "none")) {
-                        none = true;
-                        o->done = true;
-                } else if (type && streq(type, "nic") && n_nics < ELEMENTSOF(nics))
-                        nics[n_nics++] = o;
-                else if (n_backends < ELEMENTSOF(backends))
-                        backends[n_backends++] = o;
-        }
-        for (unsigned i = 0; i < n_nics; i++) {
-                ImportOpt *o = nics[i], *b = NULL;
-                const char *vlan = qemu_opt_get(&o->o, "vlan"), *netdev = qemu_opt_get(&o->o, "netdev"), *model;
-                VmNet n = {};
-                unsigned same = 0;
-                int r;
-
-                if (netdev) {
-                        b = imp_find_backend(imp, "netdev", "id", netdev);
-                        if (!b || b->done) {
-                                (void) imp_passthrough(imp, o, "no (unused) -netdev '%s'", netdev);
-                                continue;
-                        }
-                } else {
-                        for (unsigned k = 0; k < n_backends; k++) {
-                                const char *bv = qemu_opt_get(&backends[k]->o, "vlan");
-                                if (!streq(strempty(bv), strempty(vlan)) && !(!bv && vlan && streq(vlan, "0")) &&
-                                    !(!vlan && bv && streq(bv, "0")))
-                                        continue;
-                                if (!b)
-                                        b = backends[k];
-                                same++;
-                        }
-                        for (unsigned k = 0; k < n_nics; k++)
-                                if (streq(strempty(qemu_opt_get(&nics[k]->o, "vlan")), strempty(vlan)) && k != i)
-                                        same++;
-                        if (!b) {
-                                (void) imp_passthrough(imp, o, "a NIC with no backend on its hub");
-                                continue;
-                        }
-                        if (same > 1)
-                                imp_warn(imp, "-net hub %s connects several NICs and backends; vmunit gives each NIC "
-                                         "its own backend of the first kind", strempty(vlan) ?: "0");
-                }
-                model = qemu_opt_get(&o->o, "model");
-                n.model = imp_strdup(imp, model ? nic_model_of_driver(model) : imp->q35 ? "e1000e" : "e1000");
-                if (!n.model) {
-                        (void) imp_passthrough(imp, o, "NIC model '%s' is not supported", model);
-                        continue;
-                }
-                r = nic_common(imp, o, &n, "macaddr");
-                if (r < 0)
-                        return r;
-                if (r > 0)
-                        continue;
-                qemu_opt_ignore(&o->o, "type");
-                qemu_opt_ignore(&o->o, "vlan");
-                qemu_opt_ignore(&o->o, "name");
-                qemu_opt_ignore(&b->o, "vlan");
-                if (net_backend(imp, &b->o, &n) != 0) {
-                        (void) imp_passthrough(imp, o, "its backend cannot be represented");
-                        continue;
-                }
-                if (imp_check_unused(imp, o))
-                        continue;
-                if (!append_net(imp, &n))
-                        return imp->status;
-                o->done = true;
-                b->done = true;
-        }
-        for (unsigned k = 0; k < n_backends; k++)
-                if (!backends[k]->done && none)
-                        (void) imp_passthrough(imp, backends[k], "no NIC uses it");
-        return imp->status;
-}
-
-/* ---- -serial, -parallel ---- */
-
-int imp_char_spec(Import *imp, const char *spec, VmCharSource *src) {
-        _cleanup_free_ char *s = strdup(spec);
-        char *opts, *save = NULL;
-
-        if (!s)
-                return imp_oom(imp);
-        if (streq(s, "null") || streq(s, "pty") || streq(s, "stdio")) {
-                src->type = imp_strdup(imp, s);
-                return 0;
-        }
-        if (startswith(s, "file:") || startswith(s, "pipe:")) {
-                src->type = (char *) (s[1] == 'i' ? "file" : "pipe");
-                src->path = imp_abs_path(imp, s + 5, "character device");
-                return src->path ? 0 : 1;
-        }
-        if (startswith(s, "/dev/")) {
-                src->type = (char *) "dev";
-                src->path = imp_strdup(imp, s);
-                return 0;
-        }
-        opts = strchr(s, ',');
-        if (opts)
-                *opts++ = 0;
-        if (startswith(s, "unix:")) {
-                src->type = (char *) "unix";
-                src->path = imp_abs_path(imp, s + 5, "character device");
-                if (!src->path)
-                        return 1;
-        } else if (startswith(s, "tcp:") || startswith(s, "telnet:")) {
-                src->type = (char *) "tcp";
-                if (host_port(imp, strchr(s, ':') + 1, src) != 0)
-                        return 1;
-                if (!src->host)
-                        src->host = (char *) "0.0.0.0";
-                if (startswith(s, "telnet:"))
-                        src->protocol = (char *) "telnet";
-        } else if (startswith(s, "udp:")) {
-                char *at = strchr(s + 4, '@');
-                src->type = (char *) "udp";
-                if (at) {
-                        VmCharSource b = {};
-                        *at++ = 0;
-                        if (host_port(imp, at, &b) != 0)
-                                return 1;
-                        src->bind_host = b.host;
-                        src->bind_service = b.service;
-                }
-                if (host_port(imp, s + 4, src) != 0)
-                        return 1;
-                if (!src->host)
-                        src->host = (char *) "";
-        } else
-                return 1;
-        for (char *t = opts ? strtok_r(opts, ",", &save) : NULL; t; t = strtok_r(NULL, ",", &save)) {
-                if (streq(t, "server") || streq(t, "server=on"))
-                        src->listen = true;
-                else if (streq(t, "nowait") || streq(t, "wait=off"))
-                        ;
-                else if (streq(t, "telnet") || streq(t, "telnet=on"))
-                        src->protocol = (char *) "telnet";
-                else
-                        return 1;
-        }
-        return 0;
-}
-
-int imp_serial_parallel(Import *imp, ImportOpt *o) {
-        bool parallel = streq(opt_bare(o), "parallel");
-        VmChar ch = { .kind = parallel ? VM_CHAR_PARALLEL : VM_CHAR_SERIAL, .target_port = -1, .same_as_serial = -1 };
-        const char *spec = o->arg;
-        unsigned port = 0;
-        VmChar *n;
-
-        for (size_t i = 0; i < imp->n_opts && &imp->opts[i] != o; i++)
-                if (streq(opt_bare(&imp->opts[i]), opt_bare(o)))
-                        port++;
-        if (streq(spec, "none"))
-                return 0;
-        if (startswith(spec, "mon:")) {
-                imp_note(imp, "%s %s: the monitor multiplexed onto it is vmunit's business; only the port is "
-                         "imported", o->name, spec);
-                spec += 4;
-        }
-        if (startswith(spec, "chardev:")) {
-                ImportOpt *c = imp_find_backend(imp, "chardev", "id", spec + 8);
-                if (!c || c->done || imp_chardev_source(imp, c, &ch.src) != 0)
-                        return imp_passthrough(imp, o, "its -chardev cannot be represented");
-                c->done = true;
-        } else if (imp_char_spec(imp, spec, &ch.src) != 0)
-                return imp_passthrough(imp, o, "character device '%s' cannot be represented", spec);
-        if (!parallel) {
-                if (port > 3)
-                        return imp_passthrough(imp, o, "the PC has four serial ports");
-                ch.target_port = (int) port;
-        }
-        n = VM_DEVICE_NEW(imp->def, chars);
-        if (!n)
-                return imp_oom(imp);
-        *n = ch;
-        return 0;
-}
-
 int imp_usbdevice(Import *imp, ImportOpt *o) {
         static const struct { const char *name, *type; } t[] = {
                 { "tablet", "tablet" }, { "mouse", "mouse" }, { "keyboard", "keyboard" },
@@ -818,17 +238,18 @@ int imp_usbdevice(Import *imp, ImportOpt *o) {
 
 /* ---- the other -device ---- */
 
-static int usb_port(Import *imp, ImportOpt *o, VmAddress *a) {
+int imp_usb_port(Import *imp, ImportOpt *o, VmAddress *a) {
         const char *bus = qemu_opt_get(&o->o, "bus"), *port = qemu_opt_get(&o->o, "port");
         unsigned idx = 0;
 
-        if (bus && (imp_bus_find(imp, ID_USB, bus, &idx, NULL) < 0 || idx != 0))
-                return imp_passthrough(imp, o, "only the first USB controller is supported");
+        if (bus && imp_bus_find(imp, ID_USB, bus, &idx, NULL) < 0)
+                return imp_passthrough(imp, o, "USB bus '%s' is not one of an imported controller", bus);
         if (port) {
                 if (strspn(port, "0123456789.") != strlen(port) || !*port)
                         return imp_fail(imp, "%s '%s': invalid USB port", o->name, o->arg);
-                *a = (VmAddress) { .type = VM_ADDRESS_USB, .usb_port = imp_strdup(imp, port) };
-        }
+                *a = (VmAddress) { .type = VM_ADDRESS_USB, .bus = idx, .usb_port = imp_strdup(imp, port) };
+        } else if (idx != 0)
+                return imp_passthrough(imp, o, "a device on USB bus '%s' without port= cannot be represented", bus);
         imp->usb_requested = true;
         return 0;
 }
@@ -841,13 +262,22 @@ static int device_input(Import *imp, ImportOpt *o, const char *driver) {
         in.type = (char *) (strstr(driver, "tablet") ? "tablet" : strstr(driver, "mouse") ? "mouse" : "keyboard");
         if (startswith(driver, "usb-")) {
                 in.bus = (char *) "usb";
-                r = usb_port(imp, o, &in.addr);
+                r = imp_usb_port(imp, o, &in.addr);
                 if (r != 0)
                         return r;
         } else {
                 in.bus = (char *) "virtio";
                 if (imp_pci_address(imp, &o->o, &in.addr) < 0)
                         return imp_passthrough(imp, o, "its PCI address cannot be resolved");
+                if (imp_virtio_opts(imp, o, &in.virtio) < 0)
+                        return imp->status;
+                if (streq(driver, "virtio-input-host-pci")) {
+                        const char *ev = qemu_opt_get(&o->o, "evdev");
+                        if (!ev || !startswith(ev, "/dev/input/"))
+                                return imp_passthrough(imp, o, "an input passthrough needs evdev=/dev/input/...");
+                        in.type = (char *) "passthrough";
+                        in.source_evdev = imp_strdup(imp, ev);
+                }
         }
         in.alias = imp_alias(imp, &o->o);
         qemu_opt_ignore(&o->o, "id");
@@ -887,6 +317,8 @@ static int device_video(Import *imp, ImportOpt *o, const char *driver) {
         } else if (streq(driver, "virtio-vga") || streq(driver, "virtio-gpu-pci")) {
                 v.model = (char *) "virtio";
                 v.heads = heads;
+                if (imp_virtio_opts(imp, o, &v.virtio) < 0)
+                        return imp->status;
         } else if (streq(driver, "bochs-display")) {
                 v.model = (char *) "bochs";
                 v.vram_kib = (unsigned) (vgamem / 1024);
@@ -926,7 +358,10 @@ static int device_sound(Import *imp, ImportOpt *o, const char *driver) {
                         cnt++;
                 if (qemu_opt_get_uint(&o->o, "cad", &cad) < 0 || (qemu_opt_has(&o->o, "cad") && cad != cnt))
                         return imp_passthrough(imp, o, "codec address %u cannot be represented", cad);
-                qemu_opt_ignore(&o->o, "audiodev");
+                if (!imp->def->sounds[idx].audio_id)
+                        imp->def->sounds[idx].audio_id = imp_audio_ref(imp, o);
+                else
+                        qemu_opt_ignore(&o->o, "audiodev");
                 qemu_opt_ignore(&o->o, "id");
                 if (imp_check_unused(imp, o))
                         return 1;
@@ -942,12 +377,12 @@ static int device_sound(Import *imp, ImportOpt *o, const char *driver) {
                             streq(driver, "AC97") ? "ac97" : streq(driver, "ES1370") ? "es1370" :
                             streq(driver, "sb16") ? "sb16" : "usb");
         if (streq(s.model, "usb")) {
-                r = usb_port(imp, o, &s.addr);
+                r = imp_usb_port(imp, o, &s.addr);
                 if (r != 0)
                         return r;
         } else if (imp_pci_address(imp, &o->o, &s.addr) < 0)
                 return imp_passthrough(imp, o, "its PCI address cannot be resolved");
-        qemu_opt_ignore(&o->o, "audiodev");
+        s.audio_id = imp_audio_ref(imp, o);
         s.alias = imp_alias(imp, &o->o);
         qemu_opt_ignore(&o->o, "id");
         if (imp_check_unused(imp, o))
@@ -990,7 +425,7 @@ static int device_rng(Import *imp, ImportOpt *o) {
                 return imp_passthrough(imp, o, "RNG backend '%s' is not supported", strempty(type));
         if (qemu_opt_first_unused(&obj->o))
                 return imp_passthrough(imp, o, "its RNG -object cannot be represented");
-        if (qemu_opt_get_uint(&o->o, "max-bytes", &g.rate_bytes) < 0 ||
+        if (imp_virtio_opts(imp, o, &g.virtio) < 0 || qemu_opt_get_uint(&o->o, "max-bytes", &g.rate_bytes) < 0 ||
             qemu_opt_get_uint(&o->o, "period", &g.rate_period) < 0)
                 return imp_fail(imp, "%s '%s': invalid value", o->name, o->arg);
         if (imp_pci_address(imp, &o->o, &g.addr) < 0)
@@ -1039,6 +474,67 @@ static int device_tpm(Import *imp, ImportOpt *o, const char *driver) {
         return 0;
 }
 
+/* -fsdev local|handle,id=,path=,security_model=,... + -device virtio-9p-pci,fsdev=,mount_tag= */
+static int device_9p(Import *imp, ImportOpt *o) {
+        VmFilesystem f = { .type = (char *) "mount" };
+        ImportOpt *fs = imp_find_backend(imp, "fsdev", "id", qemu_opt_get(&o->o, "fsdev"));
+        const char *drv, *sm, *tag = qemu_opt_get(&o->o, "mount_tag"), *v;
+        VmTristate ro = VM_TRISTATE_ABSENT;
+        VmFilesystem *n;
+
+        if (!fs || fs->done)
+                return imp_passthrough(imp, o, "no (unused) -fsdev for it");
+        drv = qemu_opt_get(&fs->o, "fsdriver");
+        qemu_opt_ignore(&fs->o, "id");
+        sm = qemu_opt_get(&fs->o, "security_model");
+        if (!drv || (!streq(drv, "local") && !streq(drv, "handle")) || !tag || !*tag)
+                return imp_passthrough(imp, o, "only local and handle 9p exports with a mount_tag are supported");
+        if (streq(drv, "handle"))
+                f.driver = (char *) "handle";
+        f.accessmode = (char *) (!sm || streq(sm, "passthrough") ? "passthrough" :
+                                 streq(sm, "mapped") || streq(sm, "mapped-xattr") ? "mapped" :
+                                 streq(sm, "none") ? "squash" : NULL);
+        if (!f.accessmode)
+                return imp_passthrough(imp, o, "security_model=%s cannot be represented", sm);
+        f.source_dir = imp_abs_path(imp, qemu_opt_get(&fs->o, "path"), "9p export");
+        if (!f.source_dir)
+                return imp_passthrough(imp, o, "its -fsdev has no absolute path=");
+        f.target_dir = imp_strdup(imp, tag);
+        v = qemu_opt_get(&fs->o, "writeout");
+        if (v && !streq(v, "immediate"))
+                return imp_passthrough(imp, o, "writeout=%s cannot be represented", v);
+        f.wrpolicy = imp_strdup(imp, v);
+        v = qemu_opt_get(&fs->o, "multidevs");
+        if (v && !streq(v, "remap") && !streq(v, "forbid") && !streq(v, "warn") && !streq(v, "default"))
+                return imp_passthrough(imp, o, "multidevs=%s cannot be represented", v);
+        f.multidevs = imp_strdup(imp, v);
+        if (qemu_opt_get_bool(&fs->o, "readonly", &ro) < 0)
+                return imp_fail(imp, "-fsdev '%s': invalid readonly=", fs->arg);
+        f.readonly = ro == VM_TRISTATE_ON;
+        v = qemu_opt_get(&fs->o, "fmode");
+        if (v && sscanf(v, "%o", &f.fmode) != 1)
+                return imp_fail(imp, "-fsdev '%s': invalid fmode", fs->arg);
+        v = qemu_opt_get(&fs->o, "dmode");
+        if (v && sscanf(v, "%o", &f.dmode) != 1)
+                return imp_fail(imp, "-fsdev '%s': invalid dmode", fs->arg);
+        if (qemu_opt_first_unused(&fs->o))
+                return imp_passthrough(imp, o, "its -fsdev cannot be represented");
+        if (imp_virtio_opts(imp, o, &f.virtio) < 0)
+                return imp->status;
+        if (imp_pci_address(imp, &o->o, &f.addr) < 0)
+                return imp_passthrough(imp, o, "its PCI address cannot be resolved");
+        f.alias = imp_alias(imp, &o->o);
+        qemu_opt_ignore(&o->o, "id");
+        if (imp_check_unused(imp, o))
+                return 1;
+        n = VM_DEVICE_NEW(imp->def, filesystems);
+        if (!n)
+                return imp_oom(imp);
+        *n = f;
+        fs->done = true;
+        return 0;
+}
+
 static int device_misc(Import *imp, ImportOpt *o, const char *driver) {
         VmDef *def = imp->def;
         int r;
@@ -1047,7 +543,8 @@ static int device_misc(Import *imp, ImportOpt *o, const char *driver) {
                 VmMemballoon m = { .model = (char *) "virtio", .present = true };
                 if (imp->have_balloon)
                         return imp_passthrough(imp, o, "only one balloon");
-                if (qemu_opt_get_bool(&o->o, "deflate-on-oom", &m.autodeflate) < 0 ||
+                if (imp_virtio_opts(imp, o, &m.virtio) < 0 ||
+                    qemu_opt_get_bool(&o->o, "deflate-on-oom", &m.autodeflate) < 0 ||
                     qemu_opt_get_bool(&o->o, "free-page-reporting", &m.free_page_reporting) < 0 ||
                     qemu_opt_get_uint(&o->o, "guest-stats-polling-interval", &m.stats_period) < 0)
                         return imp_fail(imp, "%s '%s': invalid value", o->name, o->arg);
@@ -1092,10 +589,10 @@ static int device_misc(Import *imp, ImportOpt *o, const char *driver) {
         if (streq(driver, "usb-redir")) {
                 VmRedirdev rd = { .bus = (char *) "usb" };
                 VmRedirdev *n;
-                ImportOpt *c = frontend_chardev(imp, o, &rd.src);
+                ImportOpt *c = imp_frontend_chardev(imp, o, &rd.src);
                 if (!c)
                         return 1;
-                r = usb_port(imp, o, &rd.addr);
+                r = imp_usb_port(imp, o, &rd.addr);
                 if (r != 0)
                         return r;
                 qemu_opt_ignore(&o->o, "id");
@@ -1113,7 +610,7 @@ static int device_misc(Import *imp, ImportOpt *o, const char *driver) {
                 VmSmartcard *n;
                 unsigned idx = 0;
                 const char *bus = qemu_opt_get(&o->o, "bus");
-                ImportOpt *c = frontend_chardev(imp, o, &sc.src);
+                ImportOpt *c = imp_frontend_chardev(imp, o, &sc.src);
                 if (!c)
                         return 1;
                 if (bus && imp_bus_find(imp, ID_CCID, bus, &idx, NULL) < 0)
@@ -1170,6 +667,23 @@ static int device_misc(Import *imp, ImportOpt *o, const char *driver) {
                 def->genid = guid && !streq(guid, "auto") ? imp_strdup(imp, guid) : NULL;
                 return 0;
         }
+        if (streq(driver, "usb-hub")) {
+                VmHub h = {};
+                VmHub *n;
+                r = imp_usb_port(imp, o, &h.addr);
+                if (r != 0)
+                        return r;
+                qemu_opt_ignore(&o->o, "id");
+                if (imp_check_unused(imp, o))
+                        return 1;
+                n = VM_DEVICE_NEW(def, hubs);
+                if (!n)
+                        return imp_oom(imp);
+                *n = h;
+                return 0;
+        }
+        if (streq(driver, "virtio-9p-pci") || streq(driver, "virtio-9p"))
+                return device_9p(imp, o);
         if (streq(driver, "isa-fdc") && imp->q35) {
                 /* vmunit adds the ISA floppy controller a Q35 floppy needs; only its boot order is news */
                 for (unsigned u = 0; u < 2; u++) {
@@ -1186,11 +700,13 @@ static int device_misc(Import *imp, ImportOpt *o, const char *driver) {
 
 int imp_device(Import *imp, ImportOpt *o) {
         static const char * const disks[] = { "ide-hd", "ide-cd", "scsi-hd", "scsi-cd", "virtio-blk-pci",
-                                              "virtio-blk", "usb-storage", "floppy", NULL };
+                                              "virtio-blk", "virtio-blk-pci-transitional",
+                                              "virtio-blk-pci-non-transitional", "usb-storage", "floppy", NULL };
         static const char * const chars[] = { "isa-serial", "pci-serial", "usb-serial", "isa-parallel",
                                               "virtserialport", "virtconsole", NULL };
         static const char * const inputs[] = { "usb-tablet", "usb-mouse", "usb-kbd", "virtio-tablet-pci",
-                                               "virtio-mouse-pci", "virtio-keyboard-pci", NULL };
+                                               "virtio-mouse-pci", "virtio-keyboard-pci", "virtio-input-host-pci",
+                                               NULL };
         static const char * const videos[] = { "VGA", "cirrus-vga", "qxl-vga", "qxl", "virtio-vga",
                                                "virtio-gpu-pci", "bochs-display", "ramfb", NULL };
         static const char * const sounds[] = { "intel-hda", "ich9-intel-hda", "AC97", "ES1370", "sb16",
@@ -1219,7 +735,7 @@ int imp_device(Import *imp, ImportOpt *o) {
         for (const char * const *d = sounds; *d; d++)
                 if (streq(*d, driver))
                         return device_sound(imp, o, driver);
-        if (qemu_opt_has(&o->o, "netdev") && nic_model_of_driver(driver))
+        if (qemu_opt_has(&o->o, "netdev") && imp_nic_model(driver))
                 return imp_device_net(imp, o, driver);
         if (streq(driver, "virtio-rng-pci") || streq(driver, "virtio-rng"))
                 return device_rng(imp, o);

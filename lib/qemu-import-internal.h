@@ -12,6 +12,7 @@ typedef struct ImportOpt {
         char *name;                     /* as written, e.g. "--drive" (points into the word vector) */
         char *arg;                      /* its value, NULL for a flag */
         unsigned pos;                   /* word index, to keep pass-through in command-line order */
+        bool bare;                      /* a word without a dash, which QEMU reads as -hda */
         QemuOptList o;                  /* @arg parsed, once imp_parse() ran */
         const char *id;                 /* its id= (node-name= for -blockdev), for backend look-ups */
         bool parsed;
@@ -65,6 +66,7 @@ typedef struct Import {
         bool irqchip_split;             /* -machine kernel-irqchip=split: implied by an Intel IOMMU */
         unsigned fdc_boot[2];           /* -device isa-fdc,bootindexA=,bootindexB= */
         bool tap_fd_noted;
+        char *pcspk_audiodev;           /* -machine pcspk-audiodev= */
 } Import;
 
 /* A fatal error: the line is not a valid QEMU command line. Returns -EINVAL (first one kept). */
@@ -149,8 +151,14 @@ int imp_usbdevice(Import *imp, ImportOpt *o);
 int imp_device_chardev_frontend(Import *imp, ImportOpt *o, const char *driver);
 int imp_device_net(Import *imp, ImportOpt *o, const char *driver);
 
+/* bus=/port= of a USB device into @a (bus = the controller's index); 1 when not representable. */
+int imp_usb_port(Import *imp, ImportOpt *o, VmAddress *a);
 /* A -chardev (or the backend part of -serial/-parallel) into @src; 1 when not representable. */
 int imp_chardev_source(Import *imp, ImportOpt *chardev, VmCharSource *src);
+/* The -chardev a front end names with chardev= (parsed into @src), or NULL with a reason on @o. */
+ImportOpt *imp_frontend_chardev(Import *imp, ImportOpt *o, VmCharSource *src);
+/* "virtio" for virtio-net-pci, the driver name for the NICs vmunit knows, else NULL. */
+const char *imp_nic_model(const char *driver);
 /* Legacy "-serial tcp:host:port,server" style specification into @src; 1 when not representable. */
 int imp_char_spec(Import *imp, const char *spec, VmCharSource *src);
 

@@ -1,7 +1,6 @@
 /*
- * QEMU command line -> VmDef: the machine level. -machine/-accel, memory, -smp topology, -cpu and
- * its features, guest NUMA, -boot, -rtc, -global, SMBIOS/fw_cfg, -overcommit, the memory and I/O
- * thread objects, audio backends, and the displays (-vnc, -spice, -display, -vga).
+ * QEMU command line -> VmDef: the machine level. -machine/-accel, memory and its backends, -smp
+ * topology, -cpu and its features, guest NUMA, -boot, -rtc, -global, SMBIOS/fw_cfg, -overcommit.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -88,6 +87,9 @@ int imp_machine(Import *imp, ImportOpt *o) {
                 tm->name = (char *) "hpet";
                 tm->present = VM_TRISTATE_OFF;
         }
+        v = qemu_opt_get(&o->o, "pcspk-audiodev");
+        if (v)
+                imp->pcspk_audiodev = (char *) v;
         v = qemu_opt_get(&o->o, "memory-backend");
         if (v)
                 imp->ram_backend = (char *) v;
@@ -139,26 +141,105 @@ int imp_accel(Import *imp, ImportOpt *o) {
 
 /* ---- memory, -smp, -cpu, NUMA ---- */
 
+/* A RAM backend object (pc.ram, or guest NUMA @cell's) into the model: its kind, sharing, huge
+ * pages, preallocation and host NUMA policy, the inverse of qemu-argv-memory.c. The size goes to
+ * *@ret_size. Properties without an equivalent are named in a warning. */
+static int import_ram_backend(Import *imp, ImportOpt *b, VmNumaCell *cell, uint64_t *ret_size) {
+        VmDef *def = imp->def;
+        VmMemoryBacking *m = &def->mem;
+        VmTristate share = VM_TRISTATE_ABSENT, prealloc = VM_TRISTATE_ABSENT, discard = VM_TRISTATE_ABSENT,
+                   hugetlb = VM_TRISTATE_ABSENT;
+        const char *qt = qemu_opt_get(&b->o, "qom-type"), *path, *policy;
+        _cleanup_free_ char *nodes = NULL;
+        size_t nodes_len = 0;
+        FILE *f;
+
+        qemu_opt_ignore(&b->o, "id");
+        qemu_opt_ignore(&b->o, "x-use-canonical-path-for-ramblock-id");
+        if (qemu_opt_get_size(&b->o, "size", 1, ret_size) < 0 || qemu_opt_get_bool(&b->o, "share", &share) < 0 ||
+            qemu_opt_get_bool(&b->o, "prealloc", &prealloc) < 0 ||
+            qemu_opt_get_bool(&b->o, "discard-data", &discard) < 0 ||
+            qemu_opt_get_bool(&b->o, "hugetlb", &hugetlb) < 0 ||
+            qemu_opt_get_uint(&b->o, "prealloc-threads", &m->allocation_threads) < 0)
+                return imp_fail(imp, "-object '%s': invalid value", b->arg);
+        path = qemu_opt_get(&b->o, "mem-path");
+        if (qt && streq(qt, "memory-backend-memfd")) {
+                m->source_type = (char *) "memfd";
+                if (hugetlb == VM_TRISTATE_ON)
+                        m->hugepages = true;
+        } else if (qt && streq(qt, "memory-backend-file")) {
+                if (path && (strstr(path, "hugepages") || strstr(path, "hugetlbfs")))
+                        m->hugepages = true;
+                else if (!cell || share == VM_TRISTATE_ABSENT)
+                        m->source_type = (char *) "file";
+        } else if (!qt || !streq(qt, "memory-backend-ram"))
+                imp_warn(imp, "memory backend '%s' (%s) approximated by anonymous memory", strempty(b->id),
+                         strempty(qt));
+        if (share != VM_TRISTATE_ABSENT && qt && !streq(qt, "memory-backend-ram")) {
+                const char *access = share == VM_TRISTATE_ON ? "shared" : "private";
+                if (cell)
+                        cell->mem_access = (char *) access;
+                else
+                        m->access_mode = (char *) access;
+        }
+        if (prealloc == VM_TRISTATE_ON)
+                m->allocation_mode = (char *) "immediate";
+        if (cell && discard == VM_TRISTATE_ON)
+                cell->discard = VM_TRISTATE_ON;
+
+        /* host-nodes (a list: "host-nodes.0", or "host-nodes=0-1") and policy -> <numatune> */
+        f = open_memstream(&nodes, &nodes_len);
+        if (!f)
+                return imp_oom(imp);
+        for (size_t i = 0, k = 0; i < b->o.n; i++)
+                if (b->o.v[i].value && (streq(b->o.v[i].key, "host-nodes") || startswith(b->o.v[i].key, "host-nodes."))) {
+                        b->o.v[i].used = true;
+                        fprintf(f, "%s%s", k++ ? "," : "", b->o.v[i].value);
+                }
+        if (fclose(f) != 0)
+                return imp_oom(imp);
+        policy = qemu_opt_get(&b->o, "policy");
+        if (nodes && *nodes && policy && !streq(policy, "default")) {
+                const char *mode = streq(policy, "bind") ? "strict" : streq(policy, "preferred") ? "preferred" :
+                                   streq(policy, "interleave") ? "interleave" : NULL;
+                if (!mode || strspn(nodes, "0123456789,-") != strlen(nodes))
+                        return imp_fail(imp, "-object '%s': invalid host NUMA policy", b->arg);
+                def->numatune.present = true;
+                if (!cell) {
+                        def->numatune.mode = (char *) mode;
+                        def->numatune.nodeset = imp_strdup(imp, nodes);
+                } else {
+                        VmNumaMemnode *mn = VM_ARRAY_NEW(def, def->numatune.memnodes, def->numatune.n_memnodes);
+                        if (!mn)
+                                return imp_oom(imp);
+                        mn->cellid = cell->id;
+                        mn->mode = (char *) mode;
+                        mn->nodeset = imp_strdup(imp, nodes);
+                }
+        }
+        if (qemu_opt_first_unused(&b->o)) {
+                _cleanup_free_ char *l = qemu_opt_unused_list(&b->o);
+                imp_warn(imp, "memory backend '%s': properties without a domain XML equivalent dropped: %s",
+                         strempty(b->id), strempty(l));
+        }
+        b->done = true;
+        return 0;
+}
+
 static int consume_ram_backend(Import *imp, uint64_t size) {
         const char *id = imp->ram_backend ?: "pc.ram";
         ImportOpt *b = imp_find_backend(imp, "object", "id", id);
-        const char *type;
         uint64_t bsize = 0;
+        int r;
 
         if (!b)
                 return 0;
-        type = qemu_opt_get(&b->o, "qom-type");
-        qemu_opt_ignore(&b->o, "id");
-        if (qemu_opt_get_size(&b->o, "size", 1, &bsize) < 0)
-                return imp_fail(imp, "-object %s: invalid size", b->arg);
-        if (!type || !streq(type, "memory-backend-ram") || qemu_opt_first_unused(&b->o)) {
-                _cleanup_free_ char *l = qemu_opt_unused_list(&b->o);
-                imp_warn(imp, "the guest RAM backend '%s' (%s%s%s) is approximated by plain anonymous memory", id,
-                         strempty(type), l ? ": " : "", strempty(l));
-        } else if (bsize != size)
+        r = import_ram_backend(imp, b, NULL, &bsize);
+        if (r < 0)
+                return r;
+        if (bsize != size)
                 imp_warn(imp, "the guest RAM backend '%s' has %" PRIu64 " bytes, not the %" PRIu64 " of -m", id,
                          bsize, size);
-        b->done = true;
         return 0;
 }
 
@@ -481,36 +562,11 @@ int imp_numa(Import *imp, ImportOpt *o) {
                         }
                 if (memdev) {
                         ImportOpt *b = imp_find_backend(imp, "object", "id", memdev);
-                        const char *qt;
-                        VmTristate share = VM_TRISTATE_ABSENT, prealloc = VM_TRISTATE_ABSENT,
-                                   discard = VM_TRISTATE_ABSENT;
                         if (!b)
                                 return imp_fail(imp, "%s '%s': no -object with id '%s'", o->name, o->arg, memdev);
-                        qt = qemu_opt_get(&b->o, "qom-type");
-                        qemu_opt_ignore(&b->o, "id");
-                        if (qemu_opt_get_size(&b->o, "size", 1, &mem) < 0 ||
-                            qemu_opt_get_bool(&b->o, "share", &share) < 0 ||
-                            qemu_opt_get_bool(&b->o, "prealloc", &prealloc) < 0 ||
-                            qemu_opt_get_bool(&b->o, "discard-data", &discard) < 0)
-                                return imp_fail(imp, "-object %s: invalid value", b->arg);
-                        if (qt && streq(qt, "memory-backend-file")) {
-                                const char *path = qemu_opt_get(&b->o, "mem-path");
-                                if (path && strstr(path, "hugepages"))
-                                        imp->def->mem.hugepages = true;
-                                cell->mem_access = (char *) (share == VM_TRISTATE_ON ? "shared" : "private");
-                        } else if (!qt || !streq(qt, "memory-backend-ram"))
-                                imp_warn(imp, "NUMA node %u: memory backend '%s' approximated by a file backend", id,
-                                         strempty(qt));
-                        if (prealloc == VM_TRISTATE_ON)
-                                imp->def->mem.allocation_mode = (char *) "immediate";
-                        if (discard == VM_TRISTATE_ON)
-                                cell->discard = VM_TRISTATE_ON;
-                        if (qemu_opt_first_unused(&b->o)) {
-                                _cleanup_free_ char *l = qemu_opt_unused_list(&b->o);
-                                imp_warn(imp, "NUMA node %u: memory backend properties without a domain XML "
-                                         "equivalent dropped: %s", id, strempty(l));
-                        }
-                        b->done = true;
+                        r = import_ram_backend(imp, b, cell, &mem);
+                        if (r < 0)
+                                return r;
                 }
                 cell->memory_kib = mem / 1024;
                 return imp_check_unused(imp, o) ? (o->keep = true, 0) : 0;
@@ -789,255 +845,4 @@ int imp_fw_cfg(Import *imp, ImportOpt *o) {
         e->file = imp_strdup(imp, file);
         s->present = s->fwcfg = true;
         return 0;
-}
-
-/* ---- objects, audio ---- */
-
-int imp_object(Import *imp, ImportOpt *o) {
-        const char *type, *id;
-        int r;
-
-        r = imp_parse(imp, o, "qom-type");
-        if (r < 0)
-                return r;
-        type = qemu_opt_get(&o->o, "qom-type");
-        id = qemu_opt_get(&o->o, "id");
-        if (type && streq(type, "secret") && id && streq(id, "masterKey0")) {
-                /* libvirt's per-VM key for encrypting other secrets; vmunit has its own way */
-                imp_dropped(imp, o);
-                return 0;
-        }
-        if (type && streq(type, "iothread") && id) {
-                if (o->o.n > 2 || imp->def->iothreads >= 1024)
-                        return imp_passthrough(imp, o, "I/O thread tuning is not supported");
-                imp->def->iothreads++;
-                return 0;
-        }
-        for (size_t i = 0; i < o->o.n; i++)
-                o->o.v[i].used = false;         /* left to whoever uses it */
-        return 1;
-}
-
-int imp_audiodev(Import *imp, ImportOpt *o) {
-        VmAudio *a;
-        const char *driver;
-        int r;
-
-        r = imp_parse(imp, o, "driver");
-        if (r < 0)
-                return r;
-        driver = qemu_opt_get(&o->o, "driver");
-        qemu_opt_ignore(&o->o, "id");
-        if (driver && (streq(driver, "none") || streq(driver, "spice")) && o->o.n == 2)
-                return 0;               /* what vmunit picks itself */
-        if (!driver || !streq(driver, "wav")) {
-                imp_warn(imp, "audio backend '%s' plays on the host, which a VM service does not do: the guest's "
-                         "sound goes nowhere (audiodev 'none')", strempty(driver));
-                return 0;
-        }
-        if (imp->def->n_audios > 0)
-                return imp_passthrough(imp, o, "only one audio backend is supported");
-        a = VM_DEVICE_NEW(imp->def, audios);
-        if (!a)
-                return imp_oom(imp);
-        a->id = 1;
-        a->dsp_policy = -1;
-        a->type = (char *) "file";
-        a->path = imp_strdup(imp, qemu_opt_get(&o->o, "path"));
-        if (qemu_opt_get_uint(&o->o, "timer-period", &a->timer_period) < 0)
-                return imp_fail(imp, "%s: invalid timer-period", o->name);
-        for (unsigned k = 0; k < 2; k++) {
-                VmAudioStream *st = k == 0 ? &a->in : &a->out;
-                const char *pfx = k == 0 ? "in." : "out.";
-                char key[64];
-                const char *v;
-
-                for (size_t i = 0; i < o->o.n; i++)
-                        if (startswith(o->o.v[i].key, pfx))
-                                st->set = true;
-#define KEY(name) (snprintf(key, sizeof(key), "%s%s", pfx, name), key)
-                if (qemu_opt_get_bool(&o->o, KEY("mixing-engine"), &st->mixing_engine) < 0 ||
-                    qemu_opt_get_bool(&o->o, KEY("fixed-settings"), &st->fixed_settings) < 0 ||
-                    qemu_opt_get_uint(&o->o, KEY("voices"), &st->voices) < 0 ||
-                    qemu_opt_get_uint(&o->o, KEY("buffer-length"), &st->buffer_length) < 0 ||
-                    qemu_opt_get_uint(&o->o, KEY("frequency"), &st->frequency) < 0 ||
-                    qemu_opt_get_uint(&o->o, KEY("channels"), &st->channels) < 0)
-                        return imp_fail(imp, "%s: invalid value", o->name);
-                v = qemu_opt_get(&o->o, KEY("format"));
-#undef KEY
-                st->format = imp_strdup(imp, v);
-        }
-        if (qemu_opt_first_unused(&o->o)) {
-                _cleanup_free_ char *l = qemu_opt_unused_list(&o->o);
-                imp_warn(imp, "%s: audio settings without a domain XML equivalent dropped: %s", o->name, strempty(l));
-        }
-        return 0;
-}
-
-/* ---- displays ---- */
-
-static VmGraphics *new_graphics(Import *imp, const char *type) {
-        VmGraphics *g = VM_DEVICE_NEW(imp->def, graphics);
-
-        if (!g) {
-                (void) imp_oom(imp);
-                return NULL;
-        }
-        g->type = (char *) type;
-        g->port = g->tls_port = g->websocket = -1;
-        return g;
-}
-
-int imp_vnc(Import *imp, ImportOpt *o) {
-        VmGraphics g = { .type = (char *) "vnc", .port = -1, .tls_port = -1, .websocket = -1 };
-        VmTristate pw = VM_TRISTATE_ABSENT;
-        const char *d, *colon, *v;
-        VmGraphics *n;
-        int r;
-
-        r = imp_parse(imp, o, "vnc");
-        if (r < 0)
-                return r;
-        d = qemu_opt_get(&o->o, "vnc");
-        if (!d)
-                return imp_fail(imp, "%s '%s': no display given", o->name, o->arg);
-        if (streq(d, "none"))
-                g.listen_type = (char *) "none";
-        else if (startswith(d, "unix:")) {
-                g.listen_type = (char *) "socket";
-                g.listen_socket = imp_strdup(imp, d + 5);
-        } else if ((colon = strrchr(d, ':'))) {
-                unsigned long disp;
-                char *end;
-                _cleanup_free_ char *host = strndup(d, (size_t) (colon - d));
-                if (!host)
-                        return imp_oom(imp);
-                errno = 0;
-                disp = strtoul(colon + 1, &end, 10);
-                if (errno || *end || end == colon + 1 || disp > 59635)
-                        return imp_passthrough(imp, o, "display '%s' is not supported", d);
-                g.port = (int) (5900 + disp);
-                g.listen_type = (char *) "address";
-                if (host[0] == '[' && host[strlen(host) - 1] == ']') {
-                        host[strlen(host) - 1] = 0;
-                        g.listen_address = imp_strdup(imp, host + 1);
-                } else
-                        g.listen_address = imp_strdup(imp, *host ? host : "0.0.0.0");
-        } else
-                return imp_passthrough(imp, o, "display '%s' is not supported", d);
-        if (qemu_opt_get_bool(&o->o, "password", &pw) < 0)
-                return imp_fail(imp, "%s '%s': invalid password=", o->name, o->arg);
-        if (pw == VM_TRISTATE_ON) {
-                g.passwd = (char *) "";
-                imp_note(imp, "%s password=on: the password is set over the monitor; put it in passwd= of the "
-                         "<graphics> element", o->name);
-        }
-        v = qemu_opt_get(&o->o, "websocket");
-        if (v) {
-                unsigned long p;
-                char *end;
-                errno = 0;
-                p = strtoul(v, &end, 10);
-                if (errno || *end || p == 0 || p > 65535)
-                        return imp_passthrough(imp, o, "websocket=%s is not supported", v);
-                g.websocket = (int) p;
-        }
-        g.share_policy = imp_strdup(imp, qemu_opt_get(&o->o, "share"));
-        qemu_opt_ignore(&o->o, "audiodev");
-        if (imp_check_unused(imp, o))
-                return 1;
-        n = new_graphics(imp, "vnc");
-        if (!n)
-                return imp->status;
-        *n = g;
-        return 0;
-}
-
-int imp_spice(Import *imp, ImportOpt *o) {
-        VmGraphics g = { .type = (char *) "spice", .port = -1, .tls_port = -1, .websocket = -1, .autoport = false };
-        VmTristate unix_sock = VM_TRISTATE_ABSENT, noticket = VM_TRISTATE_ABSENT, seamless = VM_TRISTATE_ABSENT;
-        unsigned port = 0, tls = 0;
-        const char *addr, *pw;
-        VmGraphics *n;
-        int r;
-
-        r = imp_parse(imp, o, NULL);
-        if (r < 0)
-                return r;
-        if (qemu_opt_get_uint(&o->o, "port", &port) < 0 || qemu_opt_get_uint(&o->o, "tls-port", &tls) < 0 ||
-            port > 65535 || tls > 65535 || qemu_opt_get_bool(&o->o, "unix", &unix_sock) < 0 ||
-            qemu_opt_get_bool(&o->o, "disable-ticketing", &noticket) < 0 ||
-            qemu_opt_get_bool(&o->o, "seamless-migration", &seamless) < 0)
-                return imp_fail(imp, "%s '%s': invalid value", o->name, o->arg);
-        addr = qemu_opt_get(&o->o, "addr");
-        pw = qemu_opt_get(&o->o, "password");
-        if (unix_sock == VM_TRISTATE_ON) {
-                g.listen_type = (char *) "socket";
-                g.listen_socket = imp_strdup(imp, addr);
-        } else {
-                g.listen_type = (char *) "address";
-                g.listen_address = imp_strdup(imp, addr ?: "0.0.0.0");
-                g.port = port ? (int) port : -1;
-                g.autoport = !port;
-        }
-        if (tls)
-                g.tls_port = (int) tls;
-        if (pw)
-                g.passwd = imp_strdup(imp, pw);
-        else if (noticket != VM_TRISTATE_ON) {
-                g.passwd = (char *) "";
-                imp_note(imp, "%s: the password is set over the monitor; put it in passwd= of the <graphics> element",
-                         o->name);
-        }
-        g.image_compression = imp_strdup(imp, qemu_opt_get(&o->o, "image-compression"));
-        if (imp_check_unused(imp, o))
-                return 1;
-        n = new_graphics(imp, "spice");
-        if (!n)
-                return imp->status;
-        *n = g;
-        return 0;
-}
-
-int imp_display(Import *imp, ImportOpt *o) {
-        const char *type;
-        int r;
-
-        r = imp_parse(imp, o, "type");
-        if (r < 0)
-                return r;
-        type = qemu_opt_get(&o->o, "type");
-        if (type && streq(type, "none") && o->o.n == 1) {
-                imp->no_local_display = true;
-                return 0;
-        }
-        if (type && (streq(type, "gtk") || streq(type, "sdl") || streq(type, "curses") || streq(type, "cocoa") ||
-                     streq(type, "default"))) {
-                imp->no_local_display = true;
-                imp_note(imp, "%s %s: a local display window is not something a VM service can open; dropped "
-                         "(add <graphics type='vnc'> to reach the console)", o->name, o->arg);
-                return 0;
-        }
-        return imp_passthrough(imp, o, "display '%s' is not supported", strempty(type));
-}
-
-int imp_vga(Import *imp, ImportOpt *o) {
-        static const struct { const char *vga, *model; } t[] = {
-                { "std", "vga" }, { "cirrus", "cirrus" }, { "qxl", "qxl" }, { "virtio", "virtio" },
-        };
-        VmVideo *v;
-
-        if (streq(o->arg, "none")) {
-                imp->vga_none = true;
-                return 0;
-        }
-        for (size_t i = 0; i < ELEMENTSOF(t); i++)
-                if (streq(o->arg, t[i].vga)) {
-                        v = VM_DEVICE_NEW(imp->def, videos);
-                        if (!v)
-                                return imp_oom(imp);
-                        v->model = (char *) t[i].model;
-                        return 0;
-                }
-        return imp_passthrough(imp, o, "VGA card '%s' is not supported", o->arg);
 }

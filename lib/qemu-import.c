@@ -351,7 +351,7 @@ static const char *implied_key_of(const char *name) {
                 { "net", "type" }, { "nic", "type" }, { "chardev", "backend" }, { "device", "driver" },
                 { "object", "qom-type" }, { "audiodev", "driver" }, { "tpmdev", "type" },
                 { "display", "type" }, { "vnc", "vnc" }, { "name", "guest" }, { "overcommit", NULL },
-                { "blockdev", "driver" },
+                { "blockdev", "driver" }, { "fsdev", "fsdriver" },
         };
 
         for (size_t i = 0; i < ELEMENTSOF(t); i++)
@@ -771,6 +771,7 @@ static int split_options(Import *imp, char **args) {
                         /* a bare word is QEMU's old spelling of -hda */
                         o->name = (char *) "-hda";
                         o->arg = args[i];
+                        o->bare = true;
                         o->spec = find_spec("hda");
                         continue;
                 }
@@ -888,6 +889,15 @@ static int finalize_defaults(Import *imp) {
                 if (!v)
                         return imp_oom(imp);
                 v->model = (char *) "none";    /* else vmunit would add a card the line does not have */
+        }
+        if (imp->pcspk_audiodev) {
+                VmSound *snd = VM_DEVICE_NEW(def, sounds);
+                unsigned id;
+                if (!snd)
+                        return imp_oom(imp);
+                snd->model = (char *) "pcspk";
+                if (imp_id_find(imp, ID_AUDIO, imp->pcspk_audiodev, &id) == 0)
+                        snd->audio_id = imp_strdupf(imp, "%u", id);
         }
         if (def->os.loader_secure == VM_TRISTATE_ON && def->features.smm == VM_TRISTATE_ABSENT) {
                 /* secure boot firmware needs SMM, which QEMU's default smm=auto turns on */
@@ -1030,18 +1040,66 @@ static void import_done(Import *imp) {
         free(imp->error);
 }
 
+/* The domain XML is UTF-8 and XML 1.0 carries no C0 control character but tab, newline and carriage
+ * return: a line with others (or with broken UTF-8) cannot become XML and is refused up front.
+ * Returns the offset of the first offending byte, or @len. */
+static size_t first_unrepresentable(const char *line, size_t len) {
+        const unsigned char *s = (const unsigned char *) line;
+
+        for (size_t i = 0; i < len; ) {
+                unsigned char c = s[i];
+                size_t n;
+                uint32_t cp;
+
+                if (c < 0x80) {
+                        if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
+                                return i;
+                        i++;
+                        continue;
+                }
+                if (c >= 0xc2 && c <= 0xdf)
+                        n = 1, cp = c & 0x1f;
+                else if (c >= 0xe0 && c <= 0xef)
+                        n = 2, cp = c & 0x0f;
+                else if (c >= 0xf0 && c <= 0xf4)
+                        n = 3, cp = c & 0x07;
+                else
+                        return i;
+                for (size_t k = 1; k <= n; k++) {
+                        if (i + k >= len || (s[i + k] & 0xc0) != 0x80)
+                                return i;
+                        cp = (cp << 6) | (s[i + k] & 0x3f);
+                }
+                /* overlong forms, UTF-16 surrogates, beyond U+10FFFF, and the non-characters XML refuses */
+                if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || (cp >= 0xd800 && cp <= 0xdfff) ||
+                    cp > 0x10ffff || cp == 0xfffe || cp == 0xffff)
+                        return i;
+                i += n + 1;
+        }
+        return len;
+}
+
 int qemu_import(const char *line, size_t len, const QemuImportOptions *opts, VmDef **ret, char ***ret_notes,
                 char **ret_error) {
         _cleanup_(vm_def_freep) VmDef *def = NULL;
         _cleanup_strv_free_ char **words = NULL;
         Import imp = { .options = opts };
         char **w, *tz = NULL;
+        size_t bad;
         int r;
 
         assert(ret);
         r = shell_split(line, len, &words, ret_error);
         if (r < 0)
                 return r;
+        bad = first_unrepresentable(line, len);
+        if (bad < len) {
+                if (ret_error && asprintf(ret_error, "column %zu: byte 0x%02x: the domain XML can carry neither control "
+                                          "characters nor bytes that are not UTF-8", bad + 1,
+                                          (unsigned) (unsigned char) line[bad]) < 0)
+                        *ret_error = NULL;
+                return -EINVAL;
+        }
         r = vm_def_new(&def);
         if (r < 0)
                 return r;

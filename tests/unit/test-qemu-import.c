@@ -356,6 +356,15 @@ Test(qemu_import, hostile) {
         assert_import_fails("qemu-system-x86_64 -drive =x", 28, -EINVAL, "empty key");
         assert_import_fails("qemu-system-x86_64 -net nic,macaddr=01:00:00:00:00:01 -net user", 63, -EINVAL,
                             "multicast");
+        assert_import_fails("qemu-system-x86_64 -name a\001b", 28, -EINVAL, "column 27: byte 0x01");
+        assert_import_fails("qemu-system-x86_64 -name caf\xe9", 29, -EINVAL, "not UTF-8");   /* Latin-1 */
+        assert_import_fails("qemu-system-x86_64 -name \xed\xa0\x80", 28, -EINVAL, "not UTF-8"); /* surrogate */
+        assert_import_fails("qemu-system-x86_64 -name \xc0\xaf", 27, -EINVAL, "not UTF-8");  /* overlong */
+        assert_import_fails("qemu-system-x86_64 -name \xe2\x82", 27, -EINVAL, "not UTF-8");  /* truncated */
+        assert_import_fails("qemu-system-x86_64 -audiodev oss,id=audio1,in.format=u86", 56, -EINVAL,
+                            "invalid sample format 'u86'");
+        assert_import_fails("qemu-system-x86_64 -spice port=1,jpeg-wan-compression=sometimes", 63, -EINVAL,
+                            "invalid jpeg-wan-compression 'sometimes'");
         assert_import_fails("", 0, -EINVAL, "no QEMU binary");
         assert_import_fails("A=1 B=2", 7, -EINVAL, "no QEMU binary");
 }

@@ -82,6 +82,23 @@ fuzz-domxml)
                         '"unit=\x27KiB\x27"' '"18446744073709551615"' '"4294967296"' '"-1"' '"0x"'
         } >"$dict"
         ;;
+fuzz-qemu-import)
+        # libvirt's own command lines for its test domains
+        for f in "$confdir"/libvirt*/*.libvirt.args; do
+                [[ -f $f ]] || continue
+                set_name=$(basename "$(dirname "$f")")
+                cp "$f" "$seeds/$set_name--$(basename "$f")"
+                n_conformance=$((n_conformance + 1))
+        done
+        # Dictionary: the option names and keys the importer looks for, plus shell and option syntax.
+        dict=$work/$target.dict
+        {
+                grep -ohE '"[A-Za-z-][A-Za-z0-9_.-]{1,30}"' "$srcdir"/lib/qemu-import*.c | sort -u |
+                        sed -e 'p' -e 's/^"/"-/' -e 'p' -e 's/^"-/",/' -e 's/"$/="/'
+                printf '%s\n' '"'"'"'"' '"\""' '"\\"' '",,"' '"={"' '"{\"driver\":"' '"}"' '"\\\x0a"' '" #"' \
+                        '"0x"' '"1G"' '"bus=pci.0,addr=0x"' '"netdev="' '"chardev="' '"drive="'
+        } >"$dict"
+        ;;
 esac
 if [[ $n_conformance -eq 0 ]]; then
         conformance_note="no conformance corpus at $confdir"

@@ -293,6 +293,25 @@ int qmp_get_fd(Qmp *q) {
         return q->fd;
 }
 
+int qmp_take_input(Qmp *q, char **ret, size_t *ret_size) {
+        char *p = NULL;
+
+        if (q->in.size > 0) {
+                p = malloc(q->in.size);
+                if (!p)
+                        return -ENOMEM;
+                memcpy(p, q->in.data, q->in.size);
+        }
+        *ret = p;
+        *ret_size = q->in.size;
+        q->in.size = 0;
+        return 0;
+}
+
+int qmp_put_input(Qmp *q, const void *p, size_t n) {
+        return qmp_buffer_append(&q->in, p, n);
+}
+
 static int write_all(Qmp *q, const char *s, uint64_t timeout_usec) {
         size_t n = strlen(s);
         uint64_t deadline = now_usec() + timeout_usec;

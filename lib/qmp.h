@@ -106,6 +106,12 @@ int qmp_execute(Qmp *q, const char *command, json_object *arguments, uint64_t ti
 int qmp_execute_async(Qmp *q, const char *command, json_object *arguments,
                       QmpReplyHandler handler, void *userdata);
 
+/* Handing the connection over across exec(): the bytes read from the socket but not dispatched
+ * yet (after qmp_process(), at most the start of a line), and putting them into the new process's
+ * client before its first qmp_process(). *@ret is NULL when there are none. */
+int qmp_take_input(Qmp *q, char **ret, size_t *ret_size);
+int qmp_put_input(Qmp *q, const void *p, size_t n);
+
 /* Non-blocking: reads whatever is available and dispatches complete messages. Returns 0, or
  * -ECONNRESET once the peer closed (pending handlers have then been called with -ECONNRESET),
  * -EPROTO on a malformed message. */

@@ -21,6 +21,7 @@ static const char *arg_user = NULL;                     /* NULL: vmunit.conf's *
 static uint64_t arg_shutdown_timeout_usec = UINT64_MAX; /* UINT64_MAX: vmunit.conf's */
 static bool arg_start_paused = false;
 static bool arg_stop_post = false;
+static int arg_release = -1;                            /* --release: the exit status to end with */
 static const char *arg_name = NULL;
 
 static void help(void) {
@@ -39,7 +40,10 @@ static void help(void) {
                "     --shutdown-timeout=SEC  ACPI powerdown grace time before quit, over vmunit.conf's\n"
                "                             shutdown_timeout= (env VMUNIT_SHUTDOWN_TIMEOUT)\n"
                "     --paused                Leave the vCPUs stopped after start\n"
-               "     --stop-post             Run as ExecStopPost=: finish a stop the supervisor could not\n\n"
+               "     --stop-post             Run as ExecStopPost=: finish a stop the supervisor could not\n"
+               "     --release --exit-status=N\n"
+               "                             End of a VM's life (vmunit-supervisor-steady runs it): stop\n"
+               "                             the scope, remove the runtime dir, exit with N\n\n"
                "Exit status: 0 VM stopped or powered off, 1 set-up failed, 2 QEMU was killed,\n"
                "3 QEMU failed, 4 guest crashed, 75 restart wanted (<on_crash>restart</on_crash>).\n");
 }
@@ -58,7 +62,7 @@ static int parse_timeout(const char *s, uint64_t *ret) {
 
 static int parse_argv(int argc, char *argv[]) {
         enum { ARG_CONFIG = 0x100, ARG_DOMAIN_DIR, ARG_RUNTIME_DIR, ARG_STATE_DIR, ARG_USER, ARG_SHUTDOWN_TIMEOUT, ARG_PAUSED,
-               ARG_STOP_POST };
+               ARG_STOP_POST, ARG_RELEASE, ARG_EXIT_STATUS };
         static const struct option options[] = {
                 { "help",             no_argument,       NULL, 'h'                  },
                 { "config",           required_argument, NULL, ARG_CONFIG           },
@@ -69,6 +73,8 @@ static int parse_argv(int argc, char *argv[]) {
                 { "shutdown-timeout", required_argument, NULL, ARG_SHUTDOWN_TIMEOUT },
                 { "paused",           no_argument,       NULL, ARG_PAUSED           },
                 { "stop-post",        no_argument,       NULL, ARG_STOP_POST        },
+                { "release",          no_argument,       NULL, ARG_RELEASE          },
+                { "exit-status",      required_argument, NULL, ARG_EXIT_STATUS      },
                 {}
         };
         const char *e;
@@ -111,6 +117,18 @@ static int parse_argv(int argc, char *argv[]) {
                 case ARG_STOP_POST:
                         arg_stop_post = true;
                         break;
+                case ARG_RELEASE:
+                        if (arg_release < 0)
+                                arg_release = 0;
+                        break;
+                case ARG_EXIT_STATUS: {
+                        char *end;
+                        long l = strtol(optarg, &end, 10);
+                        if (end == optarg || *end || l < 0 || l > 255)
+                                return log_error_errno(-EINVAL, "Invalid --exit-status='%s'.", optarg);
+                        arg_release = (int) l;
+                        break;
+                }
                 case '?':
                         return -EINVAL;
                 default:
@@ -161,8 +179,9 @@ static int run(int argc, char *argv[]) {
         r = config_init(&conf);
         if (r < 0)
                 return log_error_errno(r, "Out of memory.");
-        /* ExecStopPost= must clean up even when the file has become unreadable meanwhile. */
-        if (!arg_stop_post) {
+        /* ExecStopPost= and --release must clean up even when the file has become unreadable
+         * meanwhile. */
+        if (!arg_stop_post && arg_release < 0) {
                 r = load_config(&conf);
                 if (r < 0)
                         return r;
@@ -183,11 +202,11 @@ static int run(int argc, char *argv[]) {
 
         if (arg_stop_post)
                 return vm_stop_post(vm);
+        if (arg_release >= 0)
+                return vm_release_final(vm, arg_release);
 
-        r = vm_start(vm);               /* logs its own errors */
-        if (r < 0)
-                return r;
-        return vm_run(vm);
+        /* Logs its own errors; on success this process becomes vmunit-supervisor-steady. */
+        return vm_start(vm);
 }
 
 int main(int argc, char *argv[]) {

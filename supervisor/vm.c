@@ -1,7 +1,8 @@
 /*
- * The supervised VM's life cycle: set-up (parse, argv, runtime dir, spawn into the scope, QMP
- * handshake, cont, READY), re-attach after our own crash, the event loop (QMP events, SIGTERM,
- * the shutdown ladder powerdown -> quit -> SIGKILL), and the release of everything on exit.
+ * The supervised VM's start and end: set-up (parse, argv, runtime dir, spawn into the scope, QMP
+ * handshake, cont), re-attach after our own crash, the hand-over to vmunit-supervisor-steady
+ * (steady.c: READY=1, QMP events, SIGTERM and the shutdown ladder, in a process image without
+ * libxml2 or libsystemd), and the release of everything once QEMU is gone (--release).
  * Spawning is spawn.c, the scope scope.c, the runtime state files state.c.
  */
 #include <fcntl.h>
@@ -11,7 +12,6 @@
 #include <sys/pidfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <systemd/sd-daemon.h>
 #include <systemd/sd-login.h>
 #include <unistd.h>
 
@@ -49,12 +49,9 @@ int vm_new(const VmConfig *cfg, Vm **ret) {
 Vm *vm_free(Vm *vm) {
         if (!vm)
                 return NULL;
-        sd_event_source_disable_unref(vm->qmp_source);
-        sd_event_source_disable_unref(vm->pidfd_source);
-        sd_event_source_disable_unref(vm->timer);
         qmp_free(vm->qmp);
         sd_bus_flush_close_unref(vm->bus);
-        sd_event_unref(vm->event);
+        strv_free(vm->startup_events);
         if (vm->pidfd >= 0)
                 close(vm->pidfd);
         if (vm->runtime_fd >= 0)
@@ -71,10 +68,6 @@ Vm *vm_free(Vm *vm) {
         free(vm->qmp_path);
         free(vm);
         return NULL;
-}
-
-static void notify_status(Vm *vm, const char *status) {
-        (void) sd_notifyf(false, "STATUS=%s", status);
 }
 
 /* ---- release ---- */
@@ -96,248 +89,22 @@ static void vm_release(Vm *vm, bool kill_qemu) {
         (void) state_runtime_dir_remove(vm->runtime_dir);
 }
 
-/* ---- QMP event handling ---- */
+/* ---- events during start-up ---- */
 
-static void send_async(Vm *vm, const char *command) {
-        int r;
-
-        if (!vm->qmp) {
-                log_debug("No QMP connection for '%s'", command);
-                return;
-        }
-        r = qmp_execute_async(vm->qmp, command, NULL, NULL, NULL);
-        if (r < 0)
-                log_warning_errno(r, "Failed to send QMP '%s', ignoring: %m", command);
-}
-
-static int on_stop_timer(sd_event_source *s, uint64_t usec, void *userdata);
-
-static void arm_timer(Vm *vm, uint64_t usec) {
-        int r;
-
-        vm->timer = sd_event_source_disable_unref(vm->timer);
-        r = sd_event_add_time_relative(vm->event, &vm->timer, CLOCK_MONOTONIC, usec, 0, on_stop_timer, vm);
-        if (r < 0)
-                log_warning_errno(r, "Failed to arm the stop timer, ignoring: %m");
-}
-
-static void request_quit(Vm *vm) {
-        if (vm->stop_stage >= 2)
-                return;
-        vm->stop_stage = 2;
-        send_async(vm, "quit");
-        arm_timer(vm, QUIT_TIMEOUT_USEC);
-}
-
-static void restart_guest(Vm *vm) {
-        send_async(vm, "system_reset");
-        send_async(vm, "cont");
-}
-
+/* QMP events that arrive while we wait for replies (RESUME after cont, typically) are recorded and
+ * handed to vmunit-supervisor-steady, which acts on them in order. */
 static void on_qmp_event(Qmp *q, const char *event, json_object *data, void *userdata) {
         Vm *vm = userdata;
-        const char *reason = NULL;
         json_object *v;
+        char *e;
 
-        if (data && json_object_object_get_ex(data, "reason", &v))
-                reason = json_object_get_string(v);
-
-        if (streq(event, "STOP")) {
-                vm->running = false;
-                notify_status(vm, vm->stop_requested ? "Shutting down (paused)" : "Paused");
-        } else if (streq(event, "RESUME")) {
-                vm->running = true;
-                notify_status(vm, "Running");
-        } else if (streq(event, "SHUTDOWN")) {
-                vm->guest_shutdown = true;
-                if (vm->stop_stage >= 2 && streq_ptr(reason, "host-qmp-quit")) {
-                        /* The echo of our own quit: not news, and no reason to forget that the
-                         * guest had powered off before it. */
-                        log_debug("QEMU is quitting (%s).", reason);
-                        return;
-                }
-                if (streq_ptr(reason, "guest-shutdown"))
-                        vm->guest_poweroff = true;
-                log_struct(LOG_INFO, VMUNIT_MESSAGE_VM_GUEST_EVENT, "Guest shut down (%s).", strempty(reason));
-                if (vm->stop_requested) {
-                        request_quit(vm);
-                        return;
-                }
-                switch (vm->def->on_poweroff) {
-                case VM_LIFECYCLE_RESTART:
-                case VM_LIFECYCLE_COREDUMP_RESTART:
-                        vm->guest_shutdown = vm->guest_poweroff = false;
-                        restart_guest(vm);
-                        break;
-                case VM_LIFECYCLE_PRESERVE:
-                        notify_status(vm, "Powered off (preserved)");
-                        break;
-                case VM_LIFECYCLE_DESTROY:
-                case VM_LIFECYCLE_RENAME_RESTART:
-                case VM_LIFECYCLE_COREDUMP_DESTROY:
-                case _VM_LIFECYCLE_ACTION_MAX:
-                case _VM_LIFECYCLE_ACTION_INVALID:
-                default:
-                        notify_status(vm, "Powered off");
-                        request_quit(vm);
-                        break;
-                }
-        } else if (streq(event, "RESET")) {
-                log_struct(LOG_INFO, VMUNIT_MESSAGE_VM_GUEST_EVENT, "Guest reset (%s).", strempty(reason));
-                if (vm->stop_requested)
-                        return;
-                if (vm->def->on_reboot == VM_LIFECYCLE_DESTROY) {
-                        vm->guest_shutdown = true;
-                        request_quit(vm);
-                } else if (vm->def->on_reboot == VM_LIFECYCLE_PRESERVE)
-                        send_async(vm, "stop");
-        } else if (streq(event, "GUEST_PANICKED")) {
-                log_struct(LOG_WARNING, VMUNIT_MESSAGE_VM_FAILED, "Guest panicked.");
-                switch (vm->def->on_crash) {
-                case VM_LIFECYCLE_RESTART:
-                case VM_LIFECYCLE_COREDUMP_RESTART:
-                        restart_guest(vm);
-                        break;
-                case VM_LIFECYCLE_PRESERVE:
-                        notify_status(vm, "Crashed (preserved)");
-                        break;
-                case VM_LIFECYCLE_DESTROY:
-                case VM_LIFECYCLE_RENAME_RESTART:
-                case VM_LIFECYCLE_COREDUMP_DESTROY:
-                case _VM_LIFECYCLE_ACTION_MAX:
-                case _VM_LIFECYCLE_ACTION_INVALID:
-                default:
-                        vm->forced_exit = VMUNIT_EXIT_GUEST_CRASHED;
-                        request_quit(vm);
-                        break;
-                }
-        }
-}
-
-static int on_qmp_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
-        Vm *vm = userdata;
-        int r;
-
-        r = qmp_process(vm->qmp);
-        if (r >= 0)
-                return 0;
-        if (r != -ECONNRESET)
-                log_warning_errno(r, "QMP connection failed, closing it: %m");
-        /* QEMU is exiting (or closed on us): its pidfd tells the rest. */
-        vm->qmp_source = sd_event_source_disable_unref(vm->qmp_source);
-        vm->qmp = qmp_free(vm->qmp);
-        return 0;
-}
-
-/* ---- stop ladder ---- */
-
-static int on_stop_timer(sd_event_source *s, uint64_t usec, void *userdata) {
-        Vm *vm = userdata;
-
-        switch (vm->stop_stage) {
-        case 1:
-                log_warning("Guest did not power off within %llu s after the ACPI power button, sending quit.",
-                            (unsigned long long) (vm->cfg.conf->shutdown_timeout_usec / 1000000ULL));
-                request_quit(vm);
-                break;
-        case 2:
-                log_warning("QEMU did not quit within %llu s, killing it.",
-                            (unsigned long long) (QUIT_TIMEOUT_USEC / 1000000ULL));
-                vm->stop_stage = 3;
-                if (vm->pidfd >= 0)
-                        (void) pidfd_send_signal(vm->pidfd, SIGKILL, NULL, 0);
-                break;
-        default:
-                break;
-        }
-        return 0;
-}
-
-static void vm_request_stop(Vm *vm) {
-        if (vm->stop_requested)
-                return;
-        vm->stop_requested = true;
-        (void) sd_notify(false, "STOPPING=1\nSTATUS=Shutting down");
-        log_info("Stop requested, pressing the ACPI power button.");
-
-        if (!vm->qmp) {
-                /* No monitor: QEMU turns SIGTERM into an orderly quit of its own. */
-                vm->stop_stage = 2;
-                if (vm->pidfd >= 0)
-                        (void) pidfd_send_signal(vm->pidfd, SIGTERM, NULL, 0);
-                arm_timer(vm, QUIT_TIMEOUT_USEC);
-                return;
-        }
-        if (!vm->running) {
-                /* A paused guest cannot see the button. */
-                request_quit(vm);
-                return;
-        }
-        vm->stop_stage = 1;
-        send_async(vm, "system_powerdown");
-        arm_timer(vm, vm->cfg.conf->shutdown_timeout_usec);
-}
-
-static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
-        vm_request_stop(userdata);
-        return 0;
-}
-
-/* ---- QEMU exit ---- */
-
-static int on_qemu_exit(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
-        Vm *vm = userdata;
-        siginfo_t si = {};
-        bool have_status = false;
-        int code;
-
-        /* Events QEMU sent right before exiting (SHUTDOWN) may still be unread. */
-        if (vm->qmp)
-                (void) qmp_process(vm->qmp);
-
-        if (vm->is_child && waitid(P_PID, (id_t) vm->pid, &si, WEXITED | WNOHANG) >= 0 && si.si_pid > 0)
-                have_status = true;
-
-        if (vm->forced_exit)
-                code = vm->forced_exit;
-        else if (have_status && si.si_code == CLD_EXITED && si.si_status != 0) {
-                log_struct(LOG_ERR, VMUNIT_MESSAGE_VM_FAILED, "QEMU exited with status %d.", si.si_status);
-                code = VMUNIT_EXIT_QEMU_FAILED;
-        } else if (have_status && si.si_code != CLD_EXITED) {
-                if (vm->stop_stage >= 3) {
-                        log_struct(LOG_WARNING, VMUNIT_MESSAGE_VM_STOPPED,
-                                   "VM stopped: QEMU was killed after the shutdown timeout.");
-                        code = 0;
-                } else {
-                        log_struct(LOG_ERR, VMUNIT_MESSAGE_VM_FAILED, "QEMU was killed by signal %s.",
-                                   sigabbrev_np(si.si_status) ?: "?");
-                        code = VMUNIT_EXIT_QEMU_KILLED;
-                }
-        } else if (!have_status && !vm->guest_shutdown && !vm->stop_requested) {
-                /* Re-attached: no exit status, and no SHUTDOWN came first. */
-                log_struct(LOG_ERR, VMUNIT_MESSAGE_VM_FAILED, "QEMU (pid %d) vanished without a shutdown.",
-                           (int) vm->pid);
-                code = VMUNIT_EXIT_QEMU_KILLED;
-        } else {
-                log_struct(LOG_INFO, VMUNIT_MESSAGE_VM_STOPPED, "VM '%s' stopped%s.", vm->cfg.name,
-                           vm->stop_stage >= 3 ? " (QEMU killed after the shutdown timeout)" :
-                           vm->guest_poweroff ? ", the guest powered off" : "");
-                code = 0;
-        }
-
-        if ((code == VMUNIT_EXIT_QEMU_KILLED || code == VMUNIT_EXIT_QEMU_FAILED) &&
-            (vm->def->on_crash == VM_LIFECYCLE_RESTART || vm->def->on_crash == VM_LIFECYCLE_COREDUMP_RESTART)) {
-                log_notice("<on_crash> is restart: exiting with status %d for systemd to start the VM again.",
-                           VMUNIT_EXIT_RESTART);
-                code = VMUNIT_EXIT_RESTART;
-        }
-
-        vm->pidfd_source = sd_event_source_disable_unref(vm->pidfd_source);
-        if (vm->pidfd >= 0)
-                (void) close(vm->pidfd);
-        vm->pidfd = -EBADF;
-        vm_release(vm, false);
-        return sd_event_exit(vm->event, code);
+        if (data && json_object_object_get_ex(data, "reason", &v)) {
+                if (asprintf(&e, "%s:%s", event, json_object_get_string(v)) < 0)
+                        e = NULL;
+        } else
+                e = strdup(event);
+        if (!e || strv_consume(&vm->startup_events, e) < 0)
+                log_warning("Out of memory recording QMP event %s, ignoring.", event);
 }
 
 /* ---- set-up ---- */
@@ -497,22 +264,6 @@ static int vm_cont(Vm *vm) {
         return 0;
 }
 
-static int vm_watch(Vm *vm) {
-        int r;
-
-        r = sd_event_add_io(vm->event, &vm->pidfd_source, vm->pidfd, EPOLLIN, on_qemu_exit, vm);
-        if (r < 0)
-                return log_error_errno(r, "Failed to watch QEMU's pidfd: %m");
-        r = sd_event_add_io(vm->event, &vm->qmp_source, qmp_get_fd(vm->qmp), EPOLLIN, on_qmp_io, vm);
-        if (r < 0)
-                return log_error_errno(r, "Failed to watch the QMP socket: %m");
-        /* Events that came with the replies above are already buffered. */
-        r = qmp_process(vm->qmp);
-        if (r < 0 && r != -ECONNRESET)
-                return log_error_errno(r, "QMP failed: %m");
-        return 0;
-}
-
 /* Returns 1 if re-attached, 0 if there was nothing (alive) to re-attach to, < 0 on failure. */
 static int vm_try_reattach(Vm *vm) {
         _cleanup_free_ char *status = NULL;
@@ -600,6 +351,98 @@ static int vm_spawn(Vm *vm) {
         return 0;
 }
 
+static const char *action_word(VmLifecycleAction a) {
+        switch (a) {
+        case VM_LIFECYCLE_RESTART:
+        case VM_LIFECYCLE_COREDUMP_RESTART:
+                return "restart";
+        case VM_LIFECYCLE_PRESERVE:
+                return "preserve";
+        case VM_LIFECYCLE_DESTROY:
+        case VM_LIFECYCLE_RENAME_RESTART:
+        case VM_LIFECYCLE_COREDUMP_DESTROY:
+        case _VM_LIFECYCLE_ACTION_MAX:
+        case _VM_LIFECYCLE_ACTION_INVALID:
+        default:
+                return "destroy";
+        }
+}
+
+static int fd_inherit(int fd) {
+        int flags = fcntl(fd, F_GETFD);
+
+        if (flags < 0 || fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC) < 0)
+                return -errno;
+        return 0;
+}
+
+/* Sends READY=1 through vmunit-supervisor-steady, exec'ed in this process with the QMP connection,
+ * QEMU's pidfd and the runtime dir lock inherited. Returns only on failure. */
+static int vm_exec_steady(Vm *vm, const char *ready_status) {
+        _cleanup_strv_free_ char **args = NULL;
+        _cleanup_free_ char *input = NULL, *self = NULL;
+        size_t input_size = 0;
+        int r;
+
+        /* Whatever QMP sent with the replies: dispatch complete lines, hand over a partial one. */
+        r = qmp_process(vm->qmp);
+        if (r < 0 && r != -ECONNRESET)
+                return log_error_errno(r, "QMP failed: %m");
+        r = qmp_take_input(vm->qmp, &input, &input_size);
+        if (r < 0)
+                return log_error_errno(r, "Out of memory.");
+        r = fd_inherit(vm->pidfd);
+        if (r >= 0)
+                r = fd_inherit(qmp_get_fd(vm->qmp));
+        if (r >= 0)
+                r = fd_inherit(vm->runtime_fd);
+        if (r < 0)
+                return log_error_errno(r, "Failed to hand over the VM's file descriptors: %m");
+        self = realpath("/proc/self/exe", NULL);
+        if (!self)
+                return log_error_errno(-errno, "Failed to find our own executable: %m");
+
+#define ARG(...) do {                                                           \
+                char *_a;                                                       \
+                if (asprintf(&_a, __VA_ARGS__) < 0 || strv_consume(&args, _a) < 0) \
+                        return log_error_errno(-ENOMEM, "Out of memory.");      \
+        } while (false)
+        ARG("vmunit-supervisor-steady");
+        ARG("--name=%s", vm->cfg.name);
+        if (vm->def->uuid)
+                ARG("--uuid=%s", vm->def->uuid);
+        ARG("--pid=%d", (int) vm->pid);
+        if (vm->is_child)
+                ARG("--child");
+        ARG("--pidfd=%d", vm->pidfd);
+        ARG("--qmp-fd=%d", qmp_get_fd(vm->qmp));
+        ARG("--lock-fd=%d", vm->runtime_fd);
+        if (vm->running)
+                ARG("--running");
+        ARG("--on-poweroff=%s", action_word(vm->def->on_poweroff));
+        ARG("--on-reboot=%s", action_word(vm->def->on_reboot));
+        ARG("--on-crash=%s", action_word(vm->def->on_crash));
+        ARG("--shutdown-timeout-usec=%llu", (unsigned long long) vm->cfg.conf->shutdown_timeout_usec);
+        ARG("--ready=%s", ready_status);
+        ARG("--release=%s", self);
+        ARG("--runtime-dir=%s", vm->cfg.runtime_root);
+        STRV_FOREACH(e, vm->startup_events)
+                ARG("--event=%s", *e);
+        if (input_size > 0) {
+                _cleanup_free_ char *hex = malloc(input_size * 2 + 1);
+                if (!hex)
+                        return log_error_errno(-ENOMEM, "Out of memory.");
+                for (size_t i = 0; i < input_size; i++)
+                        sprintf(hex + 2 * i, "%02x", (unsigned char) input[i]);
+                ARG("--qmp-input=%s", hex);
+        }
+#undef ARG
+
+        log_debug("Handing over to %s.", VMUNIT_STEADY_PATH);
+        execv(VMUNIT_STEADY_PATH, args);
+        return log_error_errno(-errno, "Failed to execute '%s': %m", VMUNIT_STEADY_PATH);
+}
+
 int vm_start(Vm *vm) {
         _cleanup_free_ char *status = NULL;
         int r;
@@ -618,19 +461,13 @@ int vm_start(Vm *vm) {
         if (r < 0)
                 return log_error_errno(r, "Failed to create and lock '%s': %m", vm->runtime_dir);
 
-        r = sd_event_default(&vm->event);
-        if (r < 0)
-                return log_error_errno(r, "Failed to allocate the event loop: %m");
+        /* systemctl stop during start-up: SIGTERM stays pending, across the exec into
+         * vmunit-supervisor-steady, which then shuts the VM down. */
         sigset_t mask;
         sigemptyset(&mask);
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGINT);
         (void) sigprocmask(SIG_BLOCK, &mask, NULL);
-        r = sd_event_add_signal(vm->event, NULL, SIGTERM, on_signal, vm);
-        if (r >= 0)
-                r = sd_event_add_signal(vm->event, NULL, SIGINT, on_signal, vm);
-        if (r < 0)
-                return log_error_errno(r, "Failed to watch signals: %m");
 
         log_debug("Domain parsed, runtime dir locked.");
         r = vm_open_bus(vm);
@@ -641,14 +478,14 @@ int vm_start(Vm *vm) {
         if (r < 0)
                 goto fail_keep;         /* QEMU is alive: never kill a VM we merely failed to adopt */
         if (r > 0) {
-                r = vm_watch(vm);
-                if (r < 0)
-                        goto fail_keep;
-                (void) sd_notifyf(false, "READY=1\nSTATUS=%s (re-attached)", vm->running ? "Running" : "Paused");
-                vm->ready = true;
-                if (vm->guest_shutdown && !vm->stop_requested)
-                        request_quit(vm);       /* it had powered off while we were gone */
-                return 0;
+                if (vm->guest_shutdown) {
+                        /* It had powered off while we were gone: the steady binary ends it. */
+                        r = strv_extend(&vm->startup_events, "SHUTDOWN:guest-shutdown");
+                        if (r < 0)
+                                goto fail_keep;
+                }
+                r = vm_exec_steady(vm, vm->running ? "Running (re-attached)" : "Paused (re-attached)");
+                goto fail_keep;         /* only returns on failure */
         }
 
         (void) state_runtime_dir_clean(vm->runtime_dir);
@@ -685,16 +522,12 @@ int vm_start(Vm *vm) {
         r = vm_cont(vm);
         if (r < 0)
                 goto fail;
-        r = vm_watch(vm);
-        if (r < 0)
-                goto fail;
 
-        (void) sd_notifyf(false, "READY=1\nSTATUS=%s", vm->running ? "Running" : "Paused (started paused)");
-        vm->ready = true;
         log_struct(LOG_INFO, VMUNIT_MESSAGE_VM_STARTED, "VM '%s' started (QEMU pid %d in %s%s, user %s).",
                    vm->cfg.name, (int) vm->pid, vm->unit, vm->machined ? ", registered with machined" : "",
                    vm->user_name);
-        return 0;
+        r = vm_exec_steady(vm, vm->running ? "Running" : "Paused (started paused)");
+        /* Only returns on failure: the VM would run unsupervised, so it goes. */
 
 fail:
         vm_release(vm, true);
@@ -703,16 +536,22 @@ fail_keep:
         return r;
 }
 
-int vm_run(Vm *vm) {
+int vm_release_final(Vm *vm, int exit_status) {
+        StateInfo st = {};
         int r;
 
-        r = sd_event_loop(vm->event);
-        if (r < 0) {
-                log_error_errno(r, "Event loop failed: %m");
-                vm_release(vm, true);
-                return VMUNIT_EXIT_SETUP;
+        r = vm_name_validate(vm->cfg.name);
+        if (r < 0)
+                return log_error_errno(r, "Invalid VM name '%s'.", vm->cfg.name);
+        r = state_read(vm->state_file, &st);
+        if (r >= 0) {
+                vm->unit = TAKE_PTR(st.unit);
+                (void) vm_open_bus(vm);         /* logs; the runtime dir goes all the same */
         }
-        return r;
+        /* QEMU is gone (the steady binary waited for it): stopping the scope only makes sure that
+         * it is gone before systemd sees us exit. */
+        vm_release(vm, false);
+        return exit_status;
 }
 
 /* ---- ExecStopPost= safety net ---- */

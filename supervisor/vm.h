@@ -7,7 +7,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <systemd/sd-bus.h>
-#include <systemd/sd-event.h>
 
 #include "cgroup-plan.h"
 #include "config.h"
@@ -45,10 +44,8 @@ typedef struct Vm {
         SandboxUser user;
         char *user_name;
 
-        sd_event *event;
         sd_bus *bus;
         Qmp *qmp;
-        sd_event_source *qmp_source, *pidfd_source, *timer;
         int runtime_fd;                 /* open + flock'ed runtime dir: one supervisor per VM */
 
         pid_t pid;
@@ -58,25 +55,24 @@ typedef struct Vm {
         char *unit;                     /* machine-NAME.scope */
         bool machined;
 
-        bool running;                   /* vCPUs run (RESUME seen or cont answered) */
-        bool stop_requested;            /* SIGTERM: systemctl stop */
-        int stop_stage;                 /* 0 none, 1 powerdown sent, 2 quit sent, 3 SIGKILL sent */
-        bool guest_shutdown;            /* a SHUTDOWN event was seen: a clean end */
-        bool guest_poweroff;            /* ... and the guest itself powered off (not our quit) */
-        int forced_exit;                /* exit status decided by an event (panic), 0 = none */
-        bool ready;
+        bool running;                   /* vCPUs run (cont answered, or re-attached to a running VM) */
+        bool guest_shutdown;            /* re-attached to a guest that had shut down */
+        char **startup_events;          /* QMP events seen during start-up, "EVENT" or "EVENT:reason" */
 } Vm;
 
 int vm_new(const VmConfig *cfg, Vm **ret);
 Vm *vm_free(Vm *vm);
 DEFINE_CLEANUP_FUNC(Vm *, vm_free);
 
-/* Everything up to READY=1: parse, then re-attach to a running QEMU or start one. Logs its
- * own errors. Returns 0, or -errno after having released everything it took. */
+/* Everything up to READY=1: parse, then re-attach to a running QEMU or start one, then exec
+ * vmunit-supervisor-steady (VMUNIT_STEADY_PATH), which sends READY=1 and runs the VM until QEMU is
+ * gone. Logs its own errors. Returns only on failure: -errno, after having released everything it
+ * took (except a QEMU it re-attached to, which is never killed for our failure). */
 int vm_start(Vm *vm);
 
-/* Runs the event loop until QEMU is gone; returns the supervisor's exit status. */
-int vm_run(Vm *vm);
+/* --release: run by vmunit-supervisor-steady (exec'ed in the same process) once QEMU is gone:
+ * stops the scope and removes the runtime dir. Returns @exit_status. */
+int vm_release_final(Vm *vm, int exit_status);
 
 /* ExecStopPost=: if the unit is being stopped (a stop job) but the supervisor died before it
  * released QEMU (killed after TimeoutStopSec=, say), kill the scope and remove the runtime dir.

@@ -309,3 +309,43 @@ Test(qmp_client, connect_missing_socket_times_out) {
         cr_assert_eq(qmp_connect_unix("/nonexistent/vmunit-test/qmp.sock", 30000, &q), -ETIMEDOUT);
         cr_assert_null(q);
 }
+
+/* The exec hand-over: complete lines are dispatched by the old client, a partial one moves to a
+ * new client on the same fd and completes there. */
+Test(qmp_client, hand_over_partial_input, .init = setup_pair, .fini = teardown_pair) {
+        Seen old_seen = {}, new_seen = {};
+        Qmp *next = NULL;
+        char *input = NULL;
+        size_t size = 0;
+        int fd;
+
+        qmp_set_event_handler(client, on_event, &old_seen);
+        peer_send("{\"event\": \"RESUME\", \"timestamp\": {\"seconds\": 1, \"microseconds\": 2}}\r\n"
+                  "{\"event\": \"SHUT");
+        cr_assert_eq(qmp_process(client), 0);
+        cr_assert_eq(old_seen.n_events, 1);
+        cr_assert_str_eq(old_seen.events[0], "RESUME");
+
+        cr_assert_eq(qmp_take_input(client, &input, &size), 0);
+        cr_assert_eq(size, strlen("{\"event\": \"SHUT"));
+        cr_assert_eq(memcmp(input, "{\"event\": \"SHUT", size), 0);
+
+        fd = dup(qmp_get_fd(client));
+        cr_assert_geq(fd, 0);
+        cr_assert_eq(qmp_new(fd, &next), 0);
+        qmp_set_event_handler(next, on_event, &new_seen);
+        cr_assert_eq(qmp_put_input(next, input, size), 0);
+        free(input);
+        peer_send("DOWN\", \"data\": {\"guest\": true, \"reason\": \"guest-shutdown\"}, "
+                  "\"timestamp\": {\"seconds\": 1, \"microseconds\": 3}}\r\n");
+        cr_assert_eq(qmp_process(next), 0);
+        cr_assert_eq(new_seen.n_events, 1);
+        cr_assert_str_eq(new_seen.events[0], "SHUTDOWN");
+        cr_assert_eq(old_seen.n_events, 1);
+
+        /* Nothing left: an empty hand-over. */
+        cr_assert_eq(qmp_take_input(next, &input, &size), 0);
+        cr_assert_null(input);
+        cr_assert_eq(size, 0);
+        qmp_free(next);
+}

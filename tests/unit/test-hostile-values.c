@@ -17,8 +17,8 @@
 #include "qemu-cmdline-parse.h"
 #include "test-util.h"
 
-/* lower case: some sites only take [a-z0-9._-] */
-#define TOKEN "vmunithostile"
+/* lower case and short: some sites only take [a-z0-9._-], or at most 12 characters */
+#define TOKEN "vmhostile"
 
 #define DOM(name, os, top, devices)                                                             \
         "<domain type='qemu'>\n  <name>" name "</name>\n"                                       \
@@ -115,7 +115,10 @@ static const Site sites[] = {
         { "CPU model", DOM("hostile", "", "  <cpu mode='custom'><model>%s</model></cpu>\n", ""), NULL, NL_REFUSE },
         { "CPU feature name",
           DOM("hostile", "", "  <cpu mode='custom'><model>qemu64</model><feature name='%s'/></cpu>\n", ""),
-          NULL, NL_REFUSE, .skip = "-" /* see hostile::cpu_feature_leading_dash */ },
+          NULL, NL_REFUSE },
+        { "Hyper-V vendor id",
+          DOM("hostile", "", "  <features><hyperv><vendor_id state='on' value='%s'/></hyperv></features>\n", ""),
+          NULL, NL_REFUSE },
         { "kernel command line", DOM("hostile", "    <kernel>/boot/vmlinuz</kernel>\n    <cmdline>%s</cmdline>\n",
                                      "", ""), "", NL_ANY },
         { "kernel path", DOM("hostile", "    <kernel>/boot/%s</kernel>\n", "", ""), "", NL_ANY },
@@ -446,31 +449,30 @@ ParameterizedTest(SiteParam *p, hostile, site) {
 }
 
 /* <hyperv><vendor_id value=...> lands in -cpu, whose feature list QEMU splits with strtok(","): there is
- * no ",," escape there, so "KVM,,kvm=off" sets the CPU property kvm=off. The value must be refused
- * (libvirt allows at most 12 alphanumeric characters). Disabled until lib/ refuses it: see the report
- * in tests/data/argv-known-bugs/README.md. */
-Test(hostile, hyperv_vendor_id, .disabled = true) {
+ * no ",," escape there, so "KVM,,kvm=off" would set the CPU property kvm=off. The value must be refused
+ * (libvirt allows at most 12 alphanumeric characters). */
+Test(hostile, hyperv_vendor_id) {
         static const char xml[] = DOM("hostile", "",
                                       "  <features><hyperv><vendor_id state='on' value='KVM,kvm=off'/></hyperv></features>\n",
                                       "");
         TestBuild t;
 
         test_build(xml, strlen(xml), "hostile.xml", &t);
-        cr_expect(t.r == -EINVAL, "a vendor_id with ',' must be refused, it injects a CPU property");
+        cr_assert_eq(t.r, -EINVAL, "a vendor_id with ',' must be refused, it injects a CPU property");
+        cr_assert(t.error && strstr(t.error, "vendor_id"), "unclear message: %s", strempty(t.error));
         test_build_done(&t);
         test_assert_no_leaks();
 }
 
-/* <cpu><feature name='-sse2'/> gives "-cpu qemu64,-sse2=on", which QEMU reads as its legacy "-feature"
- * syntax (a feature named "sse2=on"), not as sse2=on: names must not start with '-' (or '+').
- * Disabled until lib/ refuses such names. */
-Test(hostile, cpu_feature_leading_dash, .disabled = true) {
+/* <cpu><feature name='-sse2'/> would give "-cpu qemu64,-sse2=on", which QEMU reads as its legacy
+ * "-feature" syntax (a feature named "sse2=on"), not as sse2=on: such names must be refused. */
+Test(hostile, cpu_feature_leading_dash) {
         static const char xml[] = DOM("hostile", "",
                                       "  <cpu mode='custom'><model>qemu64</model><feature name='-sse2'/></cpu>\n", "");
         TestBuild t;
 
         test_build(xml, strlen(xml), "hostile.xml", &t);
-        cr_expect(t.r == -EINVAL, "a CPU feature name starting with '-' must be refused");
+        cr_assert_eq(t.r, -EINVAL, "a CPU feature name starting with '-' must be refused");
         test_build_done(&t);
         test_assert_no_leaks();
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifdef __SANITIZE_ADDRESS__
@@ -94,6 +95,9 @@ void test_build(const char *xml, size_t len, const char *filename, TestBuild *re
         char **warnings = NULL;
 
         *ret = (TestBuild) {};
+        /* each Criterion test is its own process: changing the time zone here affects nothing else */
+        cr_assert(setenv("TZ", TEST_TZ, 1) == 0);
+        tzset();
         ret->r = domxml_parse_memory(xml, len, filename, /* flags= */ 0, &ret->def, &ret->error, &warnings);
         strv_free(warnings);
         if (ret->r < 0) {

@@ -14,6 +14,10 @@
 #define TEST_RUNTIME_DIR "/run/vmunit/test"
 #define TEST_STATE_DIR "/var/lib/vmunit/test"
 #define TEST_TAP_FD_BASE 1729
+/* "now" for <clock offset='variable'>: 2023-11-14T22:13:20Z; and the host time zone the builder sees
+ * (test_build() sets TZ, so that basis='localtime' gives the same output everywhere) */
+#define TEST_NOW 1700000000
+#define TEST_TZ "Etc/GMT-2"
 
 /* The fixed options of every golden and hostile-value test, so that output is deterministic. */
 static inline QemuBuildOptions test_build_options(void) {
@@ -22,6 +26,7 @@ static inline QemuBuildOptions test_build_options(void) {
                 .state_dir = TEST_STATE_DIR,
                 .tap_fd_base = TEST_TAP_FD_BASE,
                 .seccomp_sandbox = true,
+                .now = TEST_NOW,
         };
 }
 
@@ -45,7 +50,7 @@ typedef struct TestBuild {
         QemuCommand cmd;
 } TestBuild;
 
-/* Parses @xml (@filename is what messages name) and builds with test_build_options(). */
+/* Parses @xml (@filename is what messages name) and builds with test_build_options(), in TEST_TZ. */
 void test_build(const char *xml, size_t len, const char *filename, TestBuild *ret);
 void test_build_done(TestBuild *t);
 

@@ -555,11 +555,8 @@ static int imp_flag(Import *imp, ImportOpt *o) {
                         return imp_oom(imp);
                 t->name = (char *) "hpet";
                 t->present = VM_TRISTATE_OFF;
-        } else if (streq(n, "mem-prealloc")) {
-                imp->def->mem.allocation_mode = (char *) "immediate";
-                if (imp->def->cpu.n_cells == 0)
-                        o->keep = true;         /* vmunit only preallocates guest NUMA memory */
-        }
+        } else if (streq(n, "mem-prealloc"))
+                imp->def->mem.allocation_mode = (char *) "immediate";   /* the RAM backends' prealloc */
         return 0;
 }
 

@@ -95,19 +95,17 @@ static bool bus_error_is_no_service(const sd_bus_error *e) {
                                       SD_BUS_ERROR_UNKNOWN_OBJECT);
 }
 
-static int create_with_machined(sd_bus *bus, const char *vm_name, const char *uuid, pid_t pid,
-                                const CgroupPlan *plan, sd_bus_error *error, char **ret_unit) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+int scope_register_machine(sd_bus *bus, const char *vm_name, const char *uuid, pid_t pid) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         sd_id128_t id = SD_ID128_NULL;
-        const char *path;
-        char *unit = NULL;
         int r;
 
         if (uuid)
                 (void) sd_id128_from_string(uuid, &id);
 
         r = sd_bus_message_new_method_call(bus, &m, "org.freedesktop.machine1", "/org/freedesktop/machine1",
-                                           "org.freedesktop.machine1.Manager", "CreateMachine");
+                                           "org.freedesktop.machine1.Manager", "RegisterMachine");
         if (r < 0)
                 return r;
         r = sd_bus_message_append(m, "s", vm_name);
@@ -116,35 +114,16 @@ static int create_with_machined(sd_bus *bus, const char *vm_name, const char *uu
         r = sd_bus_message_append_array(m, 'y', id.bytes, sizeof(id.bytes));
         if (r < 0)
                 return r;
+        /* machined takes the unit from the leader's cgroup: the scope made above. */
         r = sd_bus_message_append(m, "ssus", "vmunit", "vm", (uint32_t) pid, "");
         if (r < 0)
                 return r;
-        r = sd_bus_message_open_container(m, 'a', "(sv)");
-        if (r < 0)
-                return r;
-        r = sd_bus_message_append(m, "(sv)", "Description", "s", "vmunit virtual machine");
-        if (r < 0)
-                return r;
-        r = append_plan(m, plan);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_close_container(m);
-        if (r < 0)
-                return r;
-
-        /* machined answers only once the scope's start job is done. */
-        r = sd_bus_call(bus, m, 30 * 1000000ULL, error, &reply);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_read(reply, "o", &path);
-        if (r < 0)
-                return r;
-        r = sd_bus_get_property_string(bus, "org.freedesktop.machine1", path, "org.freedesktop.machine1.Machine",
-                                       "Unit", error, &unit);
-        if (r < 0)
-                return r;
-        *ret_unit = unit;
-        return 0;
+        r = sd_bus_call(bus, m, 30 * 1000000ULL, &error, NULL);
+        if (r < 0 && bus_error_is_no_service(&error))
+                return -ENOENT;
+        if (r < 0 && sd_bus_error_has_name(&error, "org.freedesktop.machine1.MachineExists"))
+                return -EEXIST;
+        return r;
 }
 
 typedef struct JobWait {
@@ -238,23 +217,11 @@ static int create_with_systemd(sd_bus *bus, const char *unit, pid_t pid, const C
         return r;
 }
 
-int scope_create(sd_bus *bus, const char *vm_name, const char *uuid, pid_t pid, const CgroupPlan *plan,
-                 char **ret_unit, bool *ret_machined) {
+int scope_create(sd_bus *bus, const char *vm_name, pid_t pid, const CgroupPlan *plan, char **ret_unit) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_free_ char *unit = NULL;
         int r;
 
-        r = create_with_machined(bus, vm_name, uuid, pid, plan, &error, &unit);
-        if (r >= 0) {
-                *ret_unit = TAKE_PTR(unit);
-                *ret_machined = true;
-                return 0;
-        }
-        /* Only "machined is not there" falls back; any other refusal is an answer. */
-        if (!bus_error_is_no_service(&error))
-                return sd_bus_error_has_name(&error, "org.freedesktop.machine1.MachineExists") ? -EEXIST : r;
-
-        sd_bus_error_free(&error);
         r = scope_unit_name(vm_name, &unit);
         if (r < 0)
                 return r;
@@ -262,7 +229,6 @@ int scope_create(sd_bus *bus, const char *vm_name, const char *uuid, pid_t pid, 
         if (r < 0)
                 return r;
         *ret_unit = TAKE_PTR(unit);
-        *ret_machined = false;
         return 0;
 }
 

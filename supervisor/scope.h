@@ -1,10 +1,12 @@
 /*
- * The VM's transient scope: created around the (still waiting) QEMU child through
- * systemd-machined's CreateMachine when machined is reachable, so that machinectl lists the VM,
- * else through systemd's StartTransientUnit directly. Either way the scope is
- * machine-NAME.scope in machine.slice, carries DevicePolicy=closed, DeviceAllow= and the limits
- * of a CgroupPlan, and has no dependency on vm@NAME.service: it outlives a crashed supervisor
- * (re-attach), and the supervisor itself ends it on every orderly exit path.
+ * The VM's transient scope: created around the (still waiting) QEMU child with systemd's
+ * StartTransientUnit, then registered with systemd-machined (RegisterMachine, when machined runs)
+ * so that machinectl lists the VM. The registration is a separate step, done while QEMU
+ * initialises, because machined's CreateMachine would put a second D-Bus round trip and
+ * machined's own work in front of QEMU's start. The scope is machine-NAME.scope in
+ * machine.slice (the name machined would give it), carries DevicePolicy=closed, DeviceAllow= and
+ * the limits of a CgroupPlan, and has no dependency on vm@NAME.service: it outlives a crashed
+ * supervisor (re-attach), and the supervisor itself ends it on every orderly exit path.
  */
 #pragma once
 
@@ -17,10 +19,13 @@
 /* "machine-" + the name escaped as systemd escapes unit name parts + ".scope". */
 int scope_unit_name(const char *vm_name, char **ret);
 
-/* Creates the scope with @pid in it and returns once its start job finished. *@ret_machined
- * tells which way was taken. Returns -EEXIST if a unit of that name is still loaded. */
-int scope_create(sd_bus *bus, const char *vm_name, const char *uuid, pid_t pid, const CgroupPlan *plan,
-                 char **ret_unit, bool *ret_machined);
+/* Creates the scope with @pid in it and returns once its start job finished. Returns -EEXIST if a
+ * unit of that name is still loaded. */
+int scope_create(sd_bus *bus, const char *vm_name, pid_t pid, const CgroupPlan *plan, char **ret_unit);
+
+/* Registers the VM with systemd-machined, @pid being the leader in the scope. Returns 0, -ENOENT
+ * when machined is not there, other -errno (a name already registered: -EEXIST) on failure. */
+int scope_register_machine(sd_bus *bus, const char *vm_name, const char *uuid, pid_t pid);
 
 /* Kills what is left in @unit with SIGKILL (if @kill) and stops it; a unit that is already gone
  * is not an error. */

@@ -330,7 +330,7 @@ static int vm_spawn(Vm *vm) {
         vm->is_child = true;
         log_debug("Forked QEMU child %d, creating its scope.", (int) vm->pid);
 
-        r = scope_create(vm->bus, vm->cfg.name, vm->def->uuid, vm->pid, &vm->plan, &vm->unit, &vm->machined);
+        r = scope_create(vm->bus, vm->cfg.name, vm->pid, &vm->plan, &vm->unit);
         if (r == -EEXIST)
                 return log_error_errno(r, "A scope for VM '%s' exists already (another QEMU?): %m", vm->cfg.name);
         if (r < 0)
@@ -348,6 +348,15 @@ static int vm_spawn(Vm *vm) {
         if (r < 0)
                 return log_full_errno(LOG_ERR, r, VMUNIT_MESSAGE_VM_FAILED, "Failed to start QEMU '%s': %m",
                                       vm->cmd.argv[0]);
+
+        /* While QEMU initialises: machinectl list shows the VM from here on. A VM that machined
+         * will not list still runs. */
+        r = scope_register_machine(vm->bus, vm->cfg.name, vm->def->uuid, vm->pid);
+        if (r == -ENOENT)
+                log_debug("systemd-machined is not running, the VM is not registered with it.");
+        else if (r < 0)
+                log_warning_errno(r, "Failed to register VM '%s' with systemd-machined, ignoring: %m", vm->cfg.name);
+        vm->machined = r >= 0;
         return 0;
 }
 

@@ -7,7 +7,7 @@
 #include "qemu-argv-internal.h"
 
 void qemu_build_chardev(QemuBuild *b, const char *id, const VmCharSource *s, const char *what) {
-        QemuOpts o = {};
+        _cleanup_(qemu_opts_done) QemuOpts o = {};
         const char *t = s->type;
 
         if (streq(t, "unix") || streq(t, "tcp"))

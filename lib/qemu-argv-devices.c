@@ -468,7 +468,7 @@ void qemu_build_graphics(QemuBuild *b) {
 
         for (unsigned i = 0; i < def->n_graphics; i++) {
                 const VmGraphics *g = &def->graphics[i];
-                QemuOpts o = {};
+                _cleanup_(qemu_opts_done) QemuOpts o = {};
 
                 if (streq(g->type, "vnc")) {
                         if (g->listen_type && streq(g->listen_type, "socket")) {
@@ -733,7 +733,7 @@ void qemu_build_misc_devices(QemuBuild *b) {
         for (unsigned i = 0; i < def->n_tpms; i++) {
                 const VmTpm *t = &def->tpms[i];
                 if (streq(t->backend_type, "passthrough")) {
-                        QemuOpts o = {};
+                        _cleanup_(qemu_opts_done) QemuOpts o = {};
                         qemu_opts_add_literal(&o, "passthrough");
                         qemu_opts_add_literal(&o, "id=tpm-tpm0");
                         qemu_opts_add(&o, "path", t->backend_path);

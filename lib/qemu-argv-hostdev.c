@@ -106,7 +106,7 @@ void qemu_build_filesystems(QemuBuild *b) {
         for (unsigned i = 0; i < def->n_filesystems; i++) {
                 const VmFilesystem *f = &def->filesystems[i];
                 char id[32], fsdev[40];
-                QemuOpts o = {};
+                _cleanup_(qemu_opts_done) QemuOpts o = {};
                 Props p;
 
                 snprintf(id, sizeof(id), "fs%u", i);

@@ -127,7 +127,7 @@ static void ram_backend(QemuBuild *b, const char *id, uint64_t size_kib, int cel
 void qemu_build_memory(QemuBuild *b) {
         const VmDef *def = b->def;
         uint64_t mib = 0;
-        QemuOpts o = {};
+        _cleanup_(qemu_opts_done) QemuOpts o = {};
 
         if (def->cpu.n_cells > 0)
                 for (unsigned i = 0; i < def->cpu.n_cells; i++)
@@ -179,7 +179,7 @@ void qemu_build_numa(QemuBuild *b) {
                 argv_add(b->a, "-mem-prealloc");
         for (unsigned i = 0; i < cpu->n_cells; i++) {
                 const VmNumaCell *cell = &cpu->cells[i];
-                QemuOpts o = {};
+                _cleanup_(qemu_opts_done) QemuOpts o = {};
                 char id[32];
 
                 snprintf(id, sizeof(id), "ram-node%u", i);

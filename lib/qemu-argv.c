@@ -104,7 +104,7 @@ static void build_env(QemuBuild *b) {
 
 static void build_machine(QemuBuild *b) {
         const VmDef *def = b->def;
-        QemuOpts o = {};
+        _cleanup_(qemu_opts_done) QemuOpts o = {};
 
         qemu_opts_add(&o, "type", def->os.machine);
         qemu_opts_add_literal(&o, "usb=off");
@@ -140,7 +140,7 @@ static void build_machine(QemuBuild *b) {
 static void build_cpu(QemuBuild *b) {
         const VmDef *def = b->def;
         const VmCpu *cpu = &def->cpu;
-        QemuOpts o = {};
+        _cleanup_(qemu_opts_done) QemuOpts o = {};
 
         if (cpu->mode && (streq(cpu->mode, "host-model") || streq(cpu->mode, "maximum"))) {
                 (void) qb_fail(b, -EOPNOTSUPP, "<cpu mode='%s'>: needs host CPU model expansion, which vmunit does "
@@ -272,7 +272,7 @@ static void build_cpu(QemuBuild *b) {
 static void build_smp(QemuBuild *b) {
         const VmDef *def = b->def;
         const VmCpu *cpu = &def->cpu;
-        QemuOpts o = {};
+        _cleanup_(qemu_opts_done) QemuOpts o = {};
         unsigned cur = def->vcpus_current ?: def->vcpus;
 
         qemu_opts_addf(&o, "cpus", "%u", cur);
@@ -320,7 +320,7 @@ static void build_smbios(QemuBuild *b) {
                 return;
         if (s->fwcfg) {
                 for (unsigned i = 0; i < s->n_fw_cfg; i++) {
-                        QemuOpts o = {};
+                        _cleanup_(qemu_opts_done) QemuOpts o = {};
                         if (!startswith(s->fw_cfg[i].name, "opt/")) {
                                 (void) qb_fail(b, -EINVAL, "<sysinfo type='fwcfg'><entry name='%s'>: names must start "
                                                "with 'opt/'", s->fw_cfg[i].name);
@@ -341,7 +341,7 @@ static void build_smbios(QemuBuild *b) {
         for (size_t k = 0; k < ELEMENTSOF(blocks); k++) {
                 const VmSysinfoEntry *e = *(VmSysinfoEntry * const *) ((const char *) s + blocks[k].off);
                 unsigned n = *(const unsigned *) ((const char *) s + blocks[k].n_off);
-                QemuOpts o = {};
+                _cleanup_(qemu_opts_done) QemuOpts o = {};
 
                 if (n == 0)
                         continue;
@@ -370,7 +370,7 @@ static void build_smbios(QemuBuild *b) {
                 argv_add_opts(b->a, "-smbios", &o);
         }
         if (s->n_oem_strings > 0) {
-                QemuOpts o = {};
+                _cleanup_(qemu_opts_done) QemuOpts o = {};
                 qemu_opts_add_literal(&o, "type=11");
                 for (unsigned i = 0; i < s->n_oem_strings; i++)
                         qemu_opts_add(&o, "value", s->oem_strings[i].value ?: "");
@@ -381,7 +381,7 @@ static void build_smbios(QemuBuild *b) {
 static void build_clock(QemuBuild *b) {
         const VmClock *k = &b->def->clock;
         const char *offset = k->offset ?: "utc";
-        QemuOpts o = {};
+        _cleanup_(qemu_opts_done) QemuOpts o = {};
 
         if (streq(offset, "utc"))
                 qemu_opts_add_literal(&o, "base=utc");
@@ -466,7 +466,7 @@ static void build_pm(QemuBuild *b) {
 
 static void build_boot(QemuBuild *b) {
         const VmOs *os = &b->def->os;
-        QemuOpts o = {};
+        _cleanup_(qemu_opts_done) QemuOpts o = {};
 
         if (os->bootmenu == VM_TRISTATE_ON) {
                 qemu_opts_add_literal(&o, "menu=on");
@@ -500,7 +500,7 @@ static void build_kernel(QemuBuild *b) {
         if (os->dtb)
                 (void) qb_fail(b, -EOPNOTSUPP, "<os><dtb>: device trees are not used on x86");
         if (os->acpi_table) {
-                QemuOpts o = {};
+                _cleanup_(qemu_opts_done) QemuOpts o = {};
                 qemu_opts_add_literal(&o, "sig=SLIC");
                 qemu_opts_add(&o, "file", os->acpi_table);
                 argv_add_opts(b->a, "-acpitable", &o);
@@ -508,7 +508,7 @@ static void build_kernel(QemuBuild *b) {
 }
 
 static void build_monitor(QemuBuild *b) {
-        QemuOpts o = {};
+        _cleanup_(qemu_opts_done) QemuOpts o = {};
 
         qemu_opts_add_literal(&o, "socket");
         qemu_opts_add_literal(&o, "id=charmonitor");
@@ -524,7 +524,7 @@ int qemu_argv_build(VmDef *def, const QemuBuildOptions *opts, QemuCommand *ret, 
         Argv a = {};
         QemuBuild b = { .def = def, .opts = opts, .a = &a, .next_tap_fd = (unsigned) opts->tap_fd_base,
                         .vhost_vsock_fd = -1 };
-        QemuOpts o = {};
+        _cleanup_(qemu_opts_done) QemuOpts o = {};
         char **argv = NULL;
         int r;
 

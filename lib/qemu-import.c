@@ -579,7 +579,7 @@ static int imp_name(Import *imp, ImportOpt *o) {
                 return imp_fail(imp, "-name '%s': not a valid domain name (1-200 characters, no '/', no leading "
                                 "'.', no control characters)", strempty(v));
         imp->def->name = imp_strdup(imp, v);
-        return imp_check_unused(imp, o) ? 1 : 0;
+        return imp_keep_unused(imp, o);         /* QEMU merges -name options */
 }
 
 static int imp_uuid(Import *imp, ImportOpt *o) {

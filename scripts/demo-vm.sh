@@ -12,6 +12,11 @@
 #     bench instead (tests/systest/container.sh: the host's own OS with systemd as PID 1 in a
 #     throw-away container), installs vmunit into it and runs the same steps there.
 #
+# The host path can be tried on a machine like this one inside a bench container, where systemd is
+# PID 1 (what the demo installs lands in the container's throw-away overlay):
+#   tests/systest/container.sh start t && tests/systest/container.sh exec t bash $PWD/scripts/demo-vm.sh $PWD/build
+#   tests/systest/container.sh stop t
+#
 # Usage: demo-vm.sh [BUILD_DIR]        (default: $VMUNIT_BUILD_DIR, else build/)
 # Needs root. The guest is Debian's cloud kernel plus a busybox initramfs (tests/guest/make-guest.sh,
 # built into BUILD_DIR/guest, cached), run under TCG. Leaves nothing running: the VM is stopped

@@ -221,12 +221,58 @@ static void build_source(QemuBuild *b, const VmDisk *d, const VmDiskSource *src,
         snprintf(ret, size, "%s", format);
 }
 
-static void build_disk_device(QemuBuild *b, const VmDisk *d, unsigned idx, const char *node) {
+/* vda -> 0, vdb -> 1, vdaa -> 26, as libvirt numbers its ids */
+static unsigned disk_target_index(const VmDisk *d) {
+        unsigned idx = 0;
+
+        for (const char *c = d->dst + 2; *c >= 'a' && *c <= 'z'; c++)
+                idx = (idx + (c == d->dst + 2 ? 0 : 1)) * 26 + (unsigned) (*c - 'a');
+        return idx;
+}
+
+void qemu_disk_device_id(const VmDef *def, const VmDisk *d, char *buf, size_t size) {
+        bool builtin_ahci = vm_machine_is_q35(def->os.machine) || d->bus == VM_DISK_BUS_IDE;
+
+        if (d->alias) {
+                snprintf(buf, size, "%s", d->alias);
+                return;
+        }
+        switch (d->bus) {
+        case VM_DISK_BUS_IDE:
+        case VM_DISK_BUS_SATA:
+                if (d->bus == VM_DISK_BUS_IDE && !vm_machine_is_q35(def->os.machine))
+                        snprintf(buf, size, "ide%u-%u-%u", d->addr.controller, d->addr.bus, d->addr.unit);
+                else if (builtin_ahci && d->addr.controller == 0)
+                        snprintf(buf, size, "sata0-0-%u", d->addr.unit);
+                else
+                        snprintf(buf, size, "sata%u-0-%u", d->addr.controller, d->addr.unit);
+                break;
+        case VM_DISK_BUS_SCSI:
+                snprintf(buf, size, "scsi%u-%u-%u-%u", d->addr.controller, d->addr.bus, d->addr.target, d->addr.unit);
+                break;
+        case VM_DISK_BUS_VIRTIO:
+                snprintf(buf, size, "virtio-disk%u", disk_target_index(d));
+                break;
+        case VM_DISK_BUS_USB:
+                snprintf(buf, size, "usb-disk%u", disk_target_index(d));
+                break;
+        case VM_DISK_BUS_FDC:
+                snprintf(buf, size, "fdc0-0-%u", d->addr.unit);
+                break;
+        case _VM_DISK_BUS_MAX:
+        case _VM_DISK_BUS_INVALID:
+        default:
+                assert(false);
+        }
+}
+
+static void build_disk_device(QemuBuild *b, const VmDisk *d, const char *node) {
         const CacheMode *cm = disk_cache(d);
         VmController *ctrl = NULL;
         char id[64];
         Props p;
 
+        qemu_disk_device_id(b->def, d, id, sizeof(id));
         props_init(&p);
         switch (d->bus) {
         case VM_DISK_BUS_IDE:
@@ -236,13 +282,10 @@ static void build_disk_device(QemuBuild *b, const VmDisk *d, unsigned idx, const
                 if (d->bus == VM_DISK_BUS_IDE && !b->q35) {
                         props_strf(&p, "bus", "ide.%u", d->addr.bus);
                         props_uint(&p, "unit", d->addr.unit);
-                        snprintf(id, sizeof(id), "ide%u-%u-%u", d->addr.controller, d->addr.bus, d->addr.unit);
                 } else if (builtin_ahci && d->addr.controller == 0) {
                         props_strf(&p, "bus", "ide.%u", d->addr.unit);
-                        snprintf(id, sizeof(id), "sata0-0-%u", d->addr.unit);
                 } else {
                         props_strf(&p, "bus", "sata%u.%u", d->addr.controller, d->addr.unit);
-                        snprintf(id, sizeof(id), "sata%u-0-%u", d->addr.controller, d->addr.unit);
                 }
                 break;
         }
@@ -262,8 +305,6 @@ static void build_disk_device(QemuBuild *b, const VmDisk *d, unsigned idx, const
                 else
                         props_strf(&p, "device_id", "drive-scsi%u-%u-%u-%u", d->addr.controller, d->addr.bus,
                                    d->addr.target, d->addr.unit);
-                snprintf(id, sizeof(id), "scsi%u-%u-%u-%u", d->addr.controller, d->addr.bus, d->addr.target,
-                         d->addr.unit);
                 break;
         case VM_DISK_BUS_VIRTIO:
                 props_str(&p, "driver", d->model && streq(d->model, "virtio-transitional") ? "virtio-blk-pci-transitional" :
@@ -279,17 +320,14 @@ static void build_disk_device(QemuBuild *b, const VmDisk *d, unsigned idx, const
                 if (d->ioeventfd != VM_TRISTATE_ABSENT)
                         props_bool(&p, "ioeventfd", d->ioeventfd == VM_TRISTATE_ON);
                 qb_pci_props(b, &p, &d->addr);
-                snprintf(id, sizeof(id), "virtio-disk%u", idx);
                 break;
         case VM_DISK_BUS_USB:
                 props_str(&p, "driver", "usb-storage");
                 qb_usb_props(b, &p, &d->addr);
-                snprintf(id, sizeof(id), "usb-disk%u", idx);
                 break;
         case VM_DISK_BUS_FDC:
                 props_str(&p, "driver", "floppy");
                 props_uint(&p, "unit", d->addr.unit);
-                snprintf(id, sizeof(id), "fdc0-0-%u", d->addr.unit);
                 break;
         case _VM_DISK_BUS_MAX:
         case _VM_DISK_BUS_INVALID:
@@ -298,7 +336,7 @@ static void build_disk_device(QemuBuild *b, const VmDisk *d, unsigned idx, const
         }
         if (node)
                 props_str(&p, "drive", node);
-        props_str(&p, "id", d->alias ?: id);
+        props_str(&p, "id", id);
         if (d->bus != VM_DISK_BUS_FDC)
                 qb_bootindex(&p, d->boot_order);
         if (d->bus == VM_DISK_BUS_USB)
@@ -364,11 +402,6 @@ void qemu_build_disks(QemuBuild *b) {
                 const VmDisk *d = &def->disks[i];
                 char node[64], cor[80];
                 const char *dev_node = NULL;
-                unsigned idx = 0;
-
-                /* vda -> 0, vdb -> 1 ... as libvirt numbers its ids */
-                for (const char *c = d->dst + 2; *c >= 'a' && *c <= 'z'; c++)
-                        idx = (idx + (c == d->dst + 2 ? 0 : 1)) * 26 + (unsigned) (*c - 'a');
                 if (d->src.path || d->src.protocol) {
                         build_source(b, d, &d->src, "vmunit", &counter,
                                      d->readonly || d->device == VM_DISK_DEVICE_CDROM, node, sizeof(node));
@@ -385,7 +418,7 @@ void qemu_build_disks(QemuBuild *b) {
                                 dev_node = cor;
                         }
                 }
-                build_disk_device(b, d, idx, dev_node);
+                build_disk_device(b, d, dev_node);
         }
 }
 
@@ -417,4 +450,62 @@ void qemu_build_pflash(QemuBuild *b) {
                 props_str(&p, "file", storage);
                 argv_add_props(b->a, "-blockdev", &p);
         }
+}
+
+static void iotune_add(json_object *args, const char *key, uint64_t v, bool always) {
+        if (v || always)
+                json_object_object_add(args, key, json_object_new_int64((int64_t) v));
+}
+
+int qemu_startup_commands(const VmDef *def, json_object **ret) {
+        json_object *list = json_object_new_array();
+
+        if (!list)
+                return -ENOMEM;
+        for (unsigned i = 0; i < def->n_disks; i++) {
+                const VmDisk *d = &def->disks[i];
+                const VmDiskIoTune *t = &d->iotune;
+                json_object *cmd, *args;
+                char id[64];
+
+                if (!t->set)
+                        continue;
+                qemu_disk_device_id(def, d, id, sizeof(id));
+                cmd = json_object_new_object();
+                args = json_object_new_object();
+                if (!cmd || !args) {
+                        json_object_put(cmd);
+                        json_object_put(args);
+                        json_object_put(list);
+                        return -ENOMEM;
+                }
+                json_object_object_add(args, "id", json_object_new_string(id));
+                /* the six basic limits are mandatory in QMP; 0 means unlimited */
+                iotune_add(args, "bps", t->total_bytes_sec, true);
+                iotune_add(args, "bps_rd", t->read_bytes_sec, true);
+                iotune_add(args, "bps_wr", t->write_bytes_sec, true);
+                iotune_add(args, "iops", t->total_iops_sec, true);
+                iotune_add(args, "iops_rd", t->read_iops_sec, true);
+                iotune_add(args, "iops_wr", t->write_iops_sec, true);
+                iotune_add(args, "bps_max", t->total_bytes_sec_max, false);
+                iotune_add(args, "bps_rd_max", t->read_bytes_sec_max, false);
+                iotune_add(args, "bps_wr_max", t->write_bytes_sec_max, false);
+                iotune_add(args, "iops_max", t->total_iops_sec_max, false);
+                iotune_add(args, "iops_rd_max", t->read_iops_sec_max, false);
+                iotune_add(args, "iops_wr_max", t->write_iops_sec_max, false);
+                iotune_add(args, "iops_size", t->size_iops_sec, false);
+                iotune_add(args, "bps_max_length", t->total_bytes_sec_max_length, false);
+                iotune_add(args, "bps_rd_max_length", t->read_bytes_sec_max_length, false);
+                iotune_add(args, "bps_wr_max_length", t->write_bytes_sec_max_length, false);
+                iotune_add(args, "iops_max_length", t->total_iops_sec_max_length, false);
+                iotune_add(args, "iops_rd_max_length", t->read_iops_sec_max_length, false);
+                iotune_add(args, "iops_wr_max_length", t->write_iops_sec_max_length, false);
+                if (t->group_name)
+                        json_object_object_add(args, "group", json_object_new_string(t->group_name));
+                json_object_object_add(cmd, "execute", json_object_new_string("block_set_io_throttle"));
+                json_object_object_add(cmd, "arguments", args);
+                json_object_array_add(list, cmd);
+        }
+        *ret = list;
+        return 0;
 }

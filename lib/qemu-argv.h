@@ -38,5 +38,14 @@ void qemu_build_options_default(QemuBuildOptions *opts, const char *name, char *
  * -EINVAL / -EOPNOTSUPP with a message in *@ret_error naming the element, or -ENOMEM. */
 int qemu_argv_build(VmDef *def, const QemuBuildOptions *opts, QemuCommand *ret, char **ret_error);
 
+/* The QMP commands to run after QEMU started paused and before 'cont', for settings QEMU only takes at
+ * run time (as libvirt applies them): disk <iotune>. @def must have been through qemu_argv_build().
+ * Returns a JSON array of {"execute": ..., "arguments": ...}. */
+struct json_object;
+int qemu_startup_commands(const VmDef *def, struct json_object **ret);
+
+/* The qdev id of @d's guest device. */
+void qemu_disk_device_id(const VmDef *def, const VmDisk *d, char *buf, size_t size);
+
 /* Shell-quotes one word so that it can be pasted into a POSIX shell. */
 char *shell_quote(const char *s);

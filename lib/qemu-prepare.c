@@ -201,9 +201,16 @@ static int prepare_disks(QemuBuild *b) {
                     (d->bus == VM_DISK_BUS_IDE || d->bus == VM_DISK_BUS_SATA))
                         return qb_fail(b, -EINVAL, "<disk> '%s': IDE and SATA hard disks cannot be read-only (use a cdrom, "
                                        "or another bus)", d->dst);
-                if (d->iotune.set)
-                        return qb_fail(b, -EOPNOTSUPP, "<disk> '%s': <iotune> throttling is not supported yet",
-                                       d->dst);
+                if (d->iotune.set && (d->iotune.total_bytes_sec && (d->iotune.read_bytes_sec || d->iotune.write_bytes_sec)))
+                        return qb_fail(b, -EINVAL, "<disk> '%s': <iotune> total_bytes_sec cannot be combined with "
+                                       "read_bytes_sec or write_bytes_sec", d->dst);
+                if (d->iotune.set && (d->iotune.total_iops_sec && (d->iotune.read_iops_sec || d->iotune.write_iops_sec)))
+                        return qb_fail(b, -EINVAL, "<disk> '%s': <iotune> total_iops_sec cannot be combined with "
+                                       "read_iops_sec or write_iops_sec", d->dst);
+                if (d->iotune.set && (d->bus == VM_DISK_BUS_USB || d->bus == VM_DISK_BUS_FDC || !d->src.path))
+                        if (!d->src.protocol)
+                                return qb_fail(b, -EINVAL, "<disk> '%s': <iotune> needs a disk with a medium on an "
+                                               "IDE, SATA, SCSI or virtio bus", d->dst);
                 if (d->addr.type != VM_ADDRESS_NONE)
                         continue;
                 switch (d->bus) {

@@ -249,6 +249,32 @@ static int vm_query_status(Vm *vm, char **ret) {
         return *ret ? 0 : -ENOMEM;
 }
 
+/* Settings QEMU takes only at run time (disk <iotune>), applied while the vCPUs are still paused. */
+static int vm_startup_commands(Vm *vm) {
+        json_object *list = NULL;
+        int r;
+
+        r = qemu_startup_commands(vm->def, &list);
+        if (r < 0)
+                return log_error_errno(r, "Failed to prepare the start-up QMP commands: %m");
+        for (size_t i = 0; i < json_object_array_length(list); i++) {
+                json_object *c = json_object_array_get_idx(list, i), *cmd = NULL, *args = NULL;
+                _cleanup_free_ char *desc = NULL;
+
+                (void) json_object_object_get_ex(c, "execute", &cmd);
+                (void) json_object_object_get_ex(c, "arguments", &args);
+                r = qmp_execute(vm->qmp, json_object_get_string(cmd), args,
+                                QMP_COMMAND_TIMEOUT_USEC, NULL, &desc);
+                if (r < 0) {
+                        r = log_error_errno(r, "%s: QMP '%s' failed: %s", vm->domain_path,
+                                            json_object_get_string(cmd), desc ?: "%m");
+                        break;
+                }
+        }
+        json_object_put(list);
+        return r < 0 ? r : 0;
+}
+
 static int vm_cont(Vm *vm) {
         _cleanup_free_ char *desc = NULL;
         int r;
@@ -528,6 +554,9 @@ int vm_start(Vm *vm) {
         if (r < 0)
                 goto fail;
         log_debug("QMP connected.");
+        r = vm_startup_commands(vm);
+        if (r < 0)
+                goto fail;
         r = vm_cont(vm);
         if (r < 0)
                 goto fail;

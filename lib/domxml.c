@@ -396,20 +396,37 @@ static int parse_memtune(XmlCtx *c, xmlNode *mt) {
         return xml_status(c);
 }
 
+/* A decimal number from an element's text; @allow_minus_one maps "-1" (libvirt's "unlimited") to 0. */
+static int text_u64(XmlCtx *c, xmlNode *n, bool allow_minus_one, uint64_t *ret) {
+        char *v = NULL, *end;
+        unsigned long long u;
+
+        (void) xml_text(c, n, &v);
+        if (v && allow_minus_one && streq(v, "-1")) {
+                *ret = 0;
+                return 0;
+        }
+        errno = 0;
+        u = v && *v != '-' ? strtoull(v, &end, 10) : 0;
+        if (!v || *v == '-' || *v == '+' || errno || *end || end == v)
+                return xml_fail(c, n, "invalid number '%s'", strempty(v));
+        *ret = u;
+        return 0;
+}
+
 static int parse_cputune(XmlCtx *c, xmlNode *ct) {
         VmTune *t = &c->def->tune;
         xmlNode *n;
-        char *v = NULL;
 
         n = xml_child(c, ct, "shares");
-        if (n && xml_text(c, n, &v) > 0 && sscanf(v, "%" SCNu64, &t->cpu_shares) != 1)
-                return xml_fail(c, n, "invalid number '%s'", v);
+        if (n)
+                (void) text_u64(c, n, false, &t->cpu_shares);
         n = xml_child(c, ct, "period");
-        if (n && xml_text(c, n, &v) > 0 && sscanf(v, "%" SCNu64, &t->cpu_period) != 1)
-                return xml_fail(c, n, "invalid number '%s'", v);
+        if (n)
+                (void) text_u64(c, n, false, &t->cpu_period);
         n = xml_child(c, ct, "quota");
-        if (n && xml_text(c, n, &v) > 0 && sscanf(v, "%" SCNu64, &t->cpu_quota) != 1)
-                return xml_fail(c, n, "invalid number '%s'", v);
+        if (n)
+                (void) text_u64(c, n, true, &t->cpu_quota);
         n = xml_child(c, ct, "emulatorpin");
         if (n)
                 (void) xml_prop(c, n, "cpuset", &t->emulatorpin);

@@ -32,7 +32,8 @@ if printf '%s\n' "$tests" | grep '^vmunit:system' >/dev/null; then
         stage system meson test -C build --suite system --print-errorlogs
 fi
 if [ -x fuzz/run-fuzz.sh ]; then
-        stage fuzz fuzz/run-fuzz.sh "${VMUNIT_FUZZ_SECONDS:-60}"
+        stage fuzz-domxml fuzz/run-fuzz.sh "${VMUNIT_FUZZ_SECONDS:-60}" fuzz-domxml
+        stage fuzz-qemu-import fuzz/run-fuzz.sh "${VMUNIT_FUZZ_SECONDS:-60}" fuzz-qemu-import
 fi
 echo "test stages: $passed passed, $failed failed"
 echo "$passed passed, $failed failed"

@@ -2,7 +2,7 @@
 # XML -> QEMU argv benchmark over the libvirt conformance corpus (issue 2). Not a test: it prints
 # numbers and ratios and fails only when it cannot run at all (no corpus, build failure).
 #
-#   bench/run-bench.sh [-n ITERATIONS] [-r RUNS] [--no-libvirt]
+#   bench/run-bench.sh [-n ITERATIONS] [-r RUNS] [-v] [--no-libvirt]      (-v: per-domain table)
 #
 # Measures, per domain (median), then across domains (median and p99, µs):
 #   vmunit in-process          domxml_parse_memory() + qemu_argv_build(), clock_gettime around each
@@ -24,13 +24,15 @@ set -euo pipefail
 iterations=500
 runs=5
 use_libvirt=true
+verbose=()
 while [[ $# -gt 0 ]]; do
         case $1 in
         -n) iterations=$2; shift 2 ;;
         -r) runs=$2; shift 2 ;;
         --no-libvirt) use_libvirt=false; shift ;;
+        -v) verbose=(-v); shift ;;
         -h|--help) sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
-        *) echo "usage: $0 [-n ITERATIONS] [-r RUNS] [--no-libvirt]" >&2; exit 2 ;;
+        *) echo "usage: $0 [-n ITERATIONS] [-r RUNS] [-v] [--no-libvirt]" >&2; exit 2 ;;
         esac
 done
 
@@ -97,6 +99,11 @@ start_libvirt() {
                 echo "run-bench: using the libvirtd that is already running" >&2
                 return
         fi
+        # never a second daemon beside someone else's (it may still be starting)
+        if pgrep -x libvirtd >/dev/null; then
+                libvirt_note="a libvirtd that this script did not start is running (pid $(pgrep -x libvirtd | tr '\n' ' ')) but $uri does not answer"
+                return
+        fi
         if [[ $(id -u) -ne 0 ]]; then
                 libvirt_note="starting libvirtd needs root"
                 return
@@ -151,11 +158,19 @@ start_libvirt() {
         echo "run-bench: started libvirtd ($started_libvirtd)${started_dbus:+ and a system bus ($started_dbus)}" >&2
 }
 
-args=(-n "$iterations" -r "$runs"
+args=(-n "$iterations" -r "$runs" "${verbose[@]}"
       -c "vmctl=$builddir/tools/vmctl domxml-to-native qemu-argv {xml}")
 libvirt_note=
 if $use_libvirt; then
         start_libvirt
+        # libvirt must convert at least the smallest domain, or its numbers mean nothing
+        if [[ -z $libvirt_note ]]; then
+                # (awk reads everything: 'head' would SIGPIPE sort, and pipefail would end the script)
+                probe=$(find "$corpus" -maxdepth 1 -name '*.xml' -printf '%s %p\n' | sort -n | awk 'NR == 1 { print $2 }')
+                if ! virsh -q -c "$uri" domxml-to-native qemu-argv "$probe" >/dev/null 2>"$workdir/probe.err"; then
+                        libvirt_note="libvirt answers but refuses $(basename "$probe"): $(head -n1 "$workdir/probe.err")"
+                fi
+        fi
         if [[ -z $libvirt_note ]]; then
                 args+=(-c "virsh=virsh -c $uri domxml-to-native qemu-argv {xml}" --virsh-batch="$uri")
         fi

@@ -17,7 +17,7 @@ int domxml_parse_char_source(XmlCtx *c, xmlNode *parent, const char *type, VmCha
         if (!known)
                 return xml_fail(c, parent, "unsupported character device type '%s'", type);
         src->type = (char *) type;
-        if (streq(type, "spiceport") || streq(type, "qemu-vdagent") || streq(type, "vc"))
+        if (streq(type, "qemu-vdagent") || streq(type, "vc"))
                 return xml_fail(c, parent, "character device type '%s' is not supported by a host service", type);
 
         XML_FOREACH_ELEMENT(s, parent) {

@@ -613,6 +613,15 @@ static int parse_graphics(XmlCtx *c, xmlNode *n) {
         g->port = g->tls_port = g->websocket = -1;
         if (xml_prop_choice(c, n, "type", types, &g->type) <= 0)
                 return xml_fail(c, n, "missing attribute 'type'");
+        if (streq(g->type, "egl-headless")) {
+                /* OpenGL rendering on the host's render node for another display (VNC); needs /dev/dri at start */
+                x = xml_child(c, n, "gl");
+                if (x)
+                        (void) xml_prop(c, x, "rendernode", &g->rendernode);
+                if (g->rendernode && !startswith(g->rendernode, "/dev/dri/"))
+                        return xml_fail(c, x, "the render node must be under /dev/dri/");
+                return xml_status(c);
+        }
         if (!streq(g->type, "vnc") && !streq(g->type, "spice"))
                 return xml_fail(c, n, "graphics type '%s' is not supported on a headless host service", g->type);
         (void) xml_prop_int(c, n, "port", &g->port);

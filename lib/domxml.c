@@ -69,8 +69,8 @@ static int parse_vcpu(XmlCtx *c, xmlNode *n) {
         def->vcpus = (unsigned) u;
         if (def->vcpus_current > def->vcpus)
                 return xml_fail(c, n, "current vCPUs %u exceed maximum %u", def->vcpus_current, def->vcpus);
-        if (def->vcpu_placement && streq(def->vcpu_placement, "auto"))
-                return xml_fail(c, n, "placement='auto' needs numad, which vmunit does not use");
+        /* placement='auto' (numad's advice) is a host matter: it converts, and the supervisor refuses to
+         * start such a domain while vmunit has no numad support */
         return xml_status(c);
 }
 
@@ -427,6 +427,18 @@ static int parse_cputune(XmlCtx *c, xmlNode *ct) {
         n = xml_child(c, ct, "quota");
         if (n)
                 (void) text_u64(c, n, true, &t->cpu_quota);
+        XML_FOREACH_ELEMENT(ip, ct) {
+                unsigned id = 0;
+                char *set = NULL;
+                if (!xml_is(ip, "iothreadpin"))
+                        continue;
+                xml_mark(ip);
+                if (xml_prop_uint(c, ip, "iothread", &id) <= 0 || xml_prop(c, ip, "cpuset", &set) <= 0)
+                        return xml_fail(c, ip, "needs iothread= and cpuset=");
+                if (id == 0 || id > c->def->iothreads)
+                        return xml_fail(c, ip, "iothread %u does not exist", id);
+                t->n_iothreadpins++;
+        }
         n = xml_child(c, ct, "emulatorpin");
         if (n)
                 (void) xml_prop(c, n, "cpuset", &t->emulatorpin);
@@ -449,8 +461,11 @@ static int parse_numatune(XmlCtx *c, xmlNode *nt) {
                 (void) xml_prop(c, m, "nodeset", &t->nodeset);
                 (void) xml_prop_choice(c, m, "placement", (const char * const[]) { "static", "auto", NULL },
                                        &t->placement);
+                /* without a nodeset, placement follows <vcpu placement>; 'auto' means numad decides at start */
+                if (!t->placement && !t->nodeset && c->def->vcpu_placement && streq(c->def->vcpu_placement, "auto"))
+                        t->placement = (char *) "auto";
                 if (t->placement && streq(t->placement, "auto"))
-                        return xml_fail(c, m, "placement='auto' needs numad, which vmunit does not use");
+                        return xml_status(c);
                 if (!valid_nodeset(t->nodeset))
                         return xml_fail(c, m, "needs a host nodeset= such as '0-1,3'");
         }

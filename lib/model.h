@@ -239,6 +239,7 @@ typedef struct VmGraphics {
         VmTristate tls;
         char *default_mode;             /* spice */
         char *audio_id;                 /* <audio id=N/> */
+        char *rendernode;               /* egl-headless <gl rendernode=> */
         char *image_compression, *jpeg_compression, *zlib_compression, *playback_compression;
         char *streaming_mode, *clipboard_copypaste, *mouse_mode, *filetransfer;
         unsigned n_spice_channels;
@@ -557,6 +558,7 @@ typedef struct VmTune {
         uint64_t cpu_shares, cpu_period, cpu_quota;
         unsigned blkio_weight;
         char *emulatorpin;
+        unsigned n_iothreadpins;        /* <iothreadpin> elements (pinning is not applied yet: refused at start) */
 } VmTune;
 
 typedef struct VmSeclabel {

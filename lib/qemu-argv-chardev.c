@@ -13,7 +13,7 @@ void qemu_build_chardev(QemuBuild *b, const char *id, const VmCharSource *s, con
         if (streq(t, "unix") || streq(t, "tcp"))
                 qemu_opts_add_literal(&o, "socket");
         else if (streq(t, "pty") || streq(t, "file") || streq(t, "udp") || streq(t, "null") || streq(t, "stdio") ||
-                 streq(t, "pipe") || streq(t, "spicevmc"))
+                 streq(t, "pipe") || streq(t, "spicevmc") || streq(t, "spiceport"))
                 qemu_opts_add_positional(&o, t);
         else if (streq(t, "dev"))
                 qemu_opts_add_literal(&o, "serial");
@@ -36,6 +36,14 @@ void qemu_build_chardev(QemuBuild *b, const char *id, const VmCharSource *s, con
                 qemu_opts_add_empty_ok(&o, "localport", s->bind_service ?: "0");
         } else if (streq(t, "spicevmc"))
                 qemu_opts_add(&o, "name", s->channel ?: "vdagent");
+        else if (streq(t, "spiceport")) {
+                if (!s->channel) {
+                        qemu_opts_done(&o);
+                        (void) qb_fail(b, -EINVAL, "%s: a spiceport needs <source channel=...>", what);
+                        return;
+                }
+                qemu_opts_add(&o, "name", s->channel);
+        }
         if (streq(t, "file") && s->append != VM_TRISTATE_ABSENT)
                 qemu_opts_add_literal(&o, s->append == VM_TRISTATE_ON ? "append=on" : "append=off");
         if ((streq(t, "unix") || streq(t, "tcp")) && s->listen) {

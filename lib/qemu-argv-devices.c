@@ -470,6 +470,13 @@ void qemu_build_graphics(QemuBuild *b) {
                 const VmGraphics *g = &def->graphics[i];
                 _cleanup_(qemu_opts_done) QemuOpts o = {};
 
+                if (streq(g->type, "egl-headless")) {
+                        qemu_opts_add_literal(&o, "egl-headless");
+                        if (g->rendernode)
+                                qemu_opts_add(&o, "rendernode", g->rendernode);
+                        argv_add_opts(b->a, "-display", &o);
+                        continue;
+                }
                 if (streq(g->type, "vnc")) {
                         if (g->listen_type && streq(g->listen_type, "socket")) {
                                 char *path = NULL;

@@ -113,7 +113,7 @@ static void ram_backend(QemuBuild *b, const char *id, uint64_t size_kib, int cel
         if (m->allocation_threads)
                 props_uint(&p, "prealloc-threads", m->allocation_threads);
         props_uint(&p, "size", round_mib(size_kib) * 1024 * 1024);
-        if (nodeset && numa_policy(mode)) {
+        if (nodeset && numa_policy(mode) && !(def->numatune.placement && streq(def->numatune.placement, "auto"))) {
                 if (nodeset_props(&p, "host-nodes", nodeset) < 0) {
                         props_done(&p);
                         (void) qb_fail(b, -EINVAL, "<numatune>: invalid nodeset '%s'", nodeset);

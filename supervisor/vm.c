@@ -185,6 +185,18 @@ static int vm_build(Vm *vm) {
                 return log_full_errno(LOG_ERR, -EOPNOTSUPP, VMUNIT_MESSAGE_VM_CONFIG,
                                       "%s: tap network interfaces are not supported by the supervisor yet.",
                                       vm->domain_path);
+        if (vm->def->tune.emulatorpin || vm->def->tune.n_iothreadpins > 0)
+                return log_full_errno(LOG_ERR, -EOPNOTSUPP, VMUNIT_MESSAGE_VM_CONFIG,
+                                      "%s: <emulatorpin>/<iothreadpin> host CPU pinning is not applied by the "
+                                      "supervisor yet.", vm->domain_path);
+        if (vm->def->vcpu_cpuset)
+                log_warning("%s: <vcpu cpuset='%s'>: vCPU pinning is not applied yet, the vCPUs may run on any host "
+                            "CPU.", vm->domain_path, vm->def->vcpu_cpuset);
+        if ((vm->def->vcpu_placement && streq(vm->def->vcpu_placement, "auto")) ||
+            (vm->def->numatune.placement && streq(vm->def->numatune.placement, "auto")))
+                return log_full_errno(LOG_ERR, -EOPNOTSUPP, VMUNIT_MESSAGE_VM_CONFIG,
+                                      "%s: placement='auto' needs numad's advice, which vmunit does not ask for yet; "
+                                      "give a static placement.", vm->domain_path);
         if (vm->cmd.vhost_vsock_fd >= 0)
                 return log_full_errno(LOG_ERR, -EOPNOTSUPP, VMUNIT_MESSAGE_VM_CONFIG,
                                       "%s: <vsock> is not supported by the supervisor yet.", vm->domain_path);

@@ -35,10 +35,10 @@ static VmController new_controller(VmControllerType type) {
 }
 
 static int get_int(Import *imp, ImportOpt *o, const char *key, int *ret) {
-        unsigned v;
+        unsigned v = 0;
         int r = qemu_opt_get_uint(&o->o, key, &v);
 
-        if (r < 0 || v > INT32_MAX)
+        if (r < 0 || (r > 0 && v > INT32_MAX))
                 return imp_fail(imp, "%s '%s': invalid %s", o->name, o->arg, key);
         if (r > 0)
                 *ret = (int) v;

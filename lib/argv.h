@@ -14,6 +14,7 @@ typedef struct Argv {
         char **v;               /* always NULL-terminated once anything was added */
         size_t n;
         int error;              /* first failure (-errno), sticky; 0 if none */
+        const char *error_option, *error_key;   /* constants: where the first failure came from, if known */
 } Argv;
 
 void argv_add(Argv *a, const char *arg);                  /* copies @arg */

@@ -615,12 +615,18 @@ int qemu_argv_build(VmDef *def, const QemuBuildOptions *opts, QemuCommand *ret, 
                 r = b.status;
                 goto fail;
         }
-        r = argv_steal(&a, &argv);
-        if (r < 0) {
-                if (r == -EINVAL)
+        {
+                const char *option = a.error_option, *key = a.error_key;
+                r = argv_steal(&a, &argv);
+                if (r == -EINVAL && option)
+                        (void) qb_fail(&b, r, "the value for '%s%s%s' of QEMU option '%s' cannot be expressed on the "
+                                       "command line (empty, or containing a newline)", strempty(key), key ? "=" : "",
+                                       key ? "..." : "", option);
+                else if (r == -EINVAL)
                         (void) qb_fail(&b, r, "a value cannot be expressed on the QEMU command line (empty, or "
                                        "containing a newline)");
-                goto fail;
+                if (r < 0)
+                        goto fail;
         }
         *ret = (QemuCommand) { .env = TAKE_PTR(b.env), .argv = argv,
                                .n_tap_fds = b.next_tap_fd - (unsigned) opts->tap_fd_base,

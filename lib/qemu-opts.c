@@ -77,8 +77,11 @@ void qemu_opts_add(QemuOpts *o, const char *key, const char *value) {
                 return;
         assert(key && !strchr(key, ',') && !strchr(key, '='));
         r = qemu_escape_value(value, &e);
-        if (r < 0)
+        if (r < 0) {
+                if (o->error == 0)
+                        o->error_key = key;
                 return opts_fail(o, r);
+        }
         opts_append(o, key, "=", e);
 }
 
@@ -101,11 +104,17 @@ void qemu_opts_done(QemuOpts *o) {
         o->buf = mfree(o->buf);
         o->len = 0;
         o->error = 0;
+        o->error_key = NULL;
 }
 
 void argv_add_opts(Argv *a, const char *option, QemuOpts *o) {
-        if (o->error < 0)
+        if (o->error < 0) {
+                if (a->error == 0) {
+                        a->error_option = option;
+                        a->error_key = o->error_key;
+                }
                 argv_fail(a, o->error);
+        }
         else if (!o->buf)
                 argv_fail(a, -EINVAL);
         else {

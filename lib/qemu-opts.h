@@ -17,6 +17,7 @@ typedef struct QemuOpts {
         char *buf;              /* NUL-terminated, NULL while empty */
         size_t len;
         int error;              /* sticky, like Argv */
+        const char *error_key;  /* constant: the key whose value failed, if known */
 } QemuOpts;
 
 /* Appends "key=escaped(value)"; @key must be a constant. A NULL @value is skipped. */

@@ -156,8 +156,10 @@ static int parse_os(XmlCtx *c, xmlNode *os) {
                         VmTristate t = VM_TRISTATE_ABSENT;
                         if (!nm || !en)
                                 return xml_oom(c);
-                        (void) xml_prop(c, f, "name", nm);
-                        (void) xml_prop_yesno(c, f, "enabled", &t);
+                        if (xml_prop(c, f, "name", nm) <= 0 || !**nm)
+                                return xml_fail(c, f, "missing attribute 'name'");
+                        if (xml_prop_yesno(c, f, "enabled", &t) <= 0)
+                                return xml_fail(c, f, "missing attribute 'enabled' (yes or no)");
                         *en = t == VM_TRISTATE_ON;
                 }
         n = xml_child(c, os, "smbios");

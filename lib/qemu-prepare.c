@@ -76,6 +76,10 @@ static int prepare_controllers(QemuBuild *b) {
                                        k->index);
                 if (k->type == VM_CONTROLLER_USB && !k->model)
                         k->model = (char *) "piix3-uhci";       /* libvirt's default even on Q35 */
+                if (k->type == VM_CONTROLLER_USB && startswith(k->model, "ich9-") &&
+                    !streq(k->model, "ich9-ehci1") && !streq(k->model, "ich9-uhci1") &&
+                    !streq(k->model, "ich9-uhci2") && !streq(k->model, "ich9-uhci3"))
+                        return qb_fail(b, -EOPNOTSUPP, "<controller type='usb' model='%s'>: not supported", k->model);
                 if (k->type == VM_CONTROLLER_SCSI && !k->model)
                         k->model = (char *) "lsilogic";
                 if (k->type == VM_CONTROLLER_IDE && b->q35)

@@ -236,6 +236,11 @@ static void write_tuning(XmlWriter *x, const VmDef *def) {
                 }
                 xw_end(x);
         }
+        if (t->blkio_weight) {
+                xw_start(x, "blkiotune");
+                xw_u64_element(x, "weight", t->blkio_weight);
+                xw_end(x);
+        }
         if (t->hard_limit_kib || t->soft_limit_kib || t->swap_hard_limit_kib || t->min_guarantee_kib) {
                 xw_start(x, "memtune");
                 if (t->hard_limit_kib)

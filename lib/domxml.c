@@ -489,6 +489,22 @@ static int parse_numatune(XmlCtx *c, xmlNode *nt) {
         return xml_status(c);
 }
 
+static int parse_blkiotune(XmlCtx *c, xmlNode *bt) {
+        xmlNode *w = xml_child(c, bt, "weight");
+        uint64_t v = 0;
+
+        if (w) {
+                (void) text_u64(c, w, false, &v);
+                if (v < 100 || v > 1000)
+                        return xml_fail(c, w, "weight must be 100..1000");
+                c->def->tune.blkio_weight = (unsigned) v;
+        }
+        XML_FOREACH_ELEMENT(d, bt)
+                if (xml_is(d, "device"))
+                        return xml_fail(c, d, "per-device I/O tuning is not supported yet");
+        return xml_status(c);
+}
+
 static int parse_seclabel(XmlCtx *c, xmlNode *n) {
         static const char * const types[] = { "dynamic", "static", "none", NULL };
         static const char * const models[] = { "selinux", "apparmor", "dac", "none", NULL };
@@ -677,6 +693,9 @@ static int parse_domain(XmlCtx *c, xmlNode *root) {
         n = xml_child(c, root, "cputune");
         if (n)
                 (void) parse_cputune(c, n);
+        n = xml_child(c, root, "blkiotune");
+        if (n)
+                (void) parse_blkiotune(c, n);
         n = xml_child(c, root, "memtune");
         if (n)
                 (void) parse_memtune(c, n);

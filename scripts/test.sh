@@ -21,7 +21,7 @@ stage() {
 stage build scripts/build.sh
 stage unit meson test -C build --suite unit --print-errorlogs
 if [ ! -f build-asan/build.ninja ]; then
-        meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
+        meson setup build-asan -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
 fi
 stage unit-asan env ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
         meson test -C build-asan --suite unit --print-errorlogs

@@ -14,6 +14,11 @@
 #include "domxml.h"
 #include "strv.h"
 
+static void silent_error(void *ctx, const char *msg, ...) {
+        (void) ctx;
+        (void) msg;
+}
+
 DEFINE_CLEANUP_FUNC(xmlDocPtr, xmlFreeDoc);
 DEFINE_CLEANUP_FUNC(xmlParserCtxtPtr, xmlFreeParserCtxt);
 
@@ -785,9 +790,15 @@ int domxml_parse_memory(const char *buf, size_t len, const char *filename, Domxm
         pctx = xmlNewParserCtxt();
         if (!pctx)
                 return -ENOMEM;
-        /* untrusted input: no network, no entity substitution, no DTD loading, no error spew */
+        /* untrusted input: no network, no entity substitution, no DTD loading, no error spew; libxml2
+         * reports encoding errors through its generic handler even with NOERROR, so that one is
+         * silenced for the duration (the error still reaches us through the context) */
+        xmlGenericErrorFunc old_handler = xmlGenericError;
+        void *old_context = xmlGenericErrorContext;
+        xmlSetGenericErrorFunc(NULL, silent_error);
         doc = xmlCtxtReadMemory(pctx, buf, (int) len, filename, NULL,
                                 XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+        xmlSetGenericErrorFunc(old_context, old_handler);
         if (!doc) {
                 const xmlError *e = xmlCtxtGetLastError(pctx);
                 if (ret_error) {

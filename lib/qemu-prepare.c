@@ -1121,6 +1121,17 @@ int qemu_prepare(QemuBuild *b) {
                                def->os.arch);
         if (!def->emulator)
                 def->emulator = (char *) "/usr/bin/qemu-system-x86_64";
+        {
+                /* whole-argument values: a newline cannot inject an option there, but would break the
+                 * one-line command vmctl prints and every log line that quotes it */
+                const char *whole[] = { def->emulator, def->os.kernel, def->os.initrd, def->os.cmdline, def->os.dtb,
+                                        def->os.loader, def->os.nvram };
+                static const char * const names[] = { "<emulator>", "<os><kernel>", "<os><initrd>", "<os><cmdline>",
+                                                      "<os><dtb>", "<os><loader>", "<os><nvram>" };
+                for (size_t i = 0; i < ELEMENTSOF(whole); i++)
+                        if (whole[i] && strpbrk(whole[i], "\n\r"))
+                                return qb_fail(b, -EINVAL, "%s: the value contains a line break", names[i]);
+        }
         if (!def->uuid)
                 return qb_fail(b, -EINVAL, "<uuid>: a domain needs a UUID");
         if (def->current_memory_kib > def->memory_kib)

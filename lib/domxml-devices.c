@@ -274,6 +274,7 @@ static int parse_disk(XmlCtx *c, xmlNode *n) {
 
         if (!d)
                 return xml_oom(c);
+        d->line = (unsigned) xmlGetLineNo(n);
         (void) xml_prop_enum(c, n, "type", (int (*)(const char *)) vm_disk_type_from_string, &type);
         (void) xml_prop_enum(c, n, "device", (int (*)(const char *)) vm_disk_device_from_string, &device);
         d->src.type = type;

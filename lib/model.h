@@ -97,6 +97,7 @@ typedef struct VmDiskIoTune {
 } VmDiskIoTune;
 
 typedef struct VmDisk {
+        unsigned line;                  /* where the <disk> element is in the XML, for messages */
         VmDiskDevice device;
         char *model;                    /* virtio, virtio-transitional, virtio-non-transitional */
         VmDiskSource src;

@@ -142,10 +142,15 @@ static int vm_check_files(Vm *vm) {
                         continue;
                 if (d->src.startup_policy && !streq(d->src.startup_policy, "mandatory"))
                         continue;
-                if (access(d->src.path, F_OK) < 0)
+                struct stat st;
+                if (stat(d->src.path, &st) < 0)
                         return log_full_errno(LOG_ERR, -errno, VMUNIT_MESSAGE_VM_CONFIG,
-                                              "%s: source '%s' of disk '%s' is missing: %m", vm->domain_path,
-                                              d->src.path, strempty(d->dst));
+                                              "%s:%u: <disk> '%s': source '%s' is missing: %m", vm->domain_path,
+                                              d->line, strempty(d->dst), d->src.path);
+                if (d->src.type == VM_DISK_TYPE_BLOCK && !S_ISBLK(st.st_mode))
+                        return log_full_errno(LOG_ERR, -ENOTBLK, VMUNIT_MESSAGE_VM_CONFIG,
+                                              "%s:%u: <disk type='block'> '%s': '%s' is not a block device",
+                                              vm->domain_path, d->line, strempty(d->dst), d->src.path);
         }
         for (const char *f = vm->def->os.kernel; f; f = f == vm->def->os.kernel ? vm->def->os.initrd : NULL)
                 if (access(f, R_OK) < 0)

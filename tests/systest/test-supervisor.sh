@@ -190,6 +190,7 @@ domain crashy "" | sed 's|<on_crash>destroy</on_crash>|<on_crash>restart</on_cra
 domain alt "" >"$domains/alt.xml"
 domain badconf "" >"$domains/badconf.xml"
 domain mac "" >"$domains/mac.xml"
+domain noimg "" | sed "s|<devices>|<devices><disk type='file' device='disk'><source file='/var/lib/vmunit-missing.img'/><target dev='vda' bus='virtio'/></disk>|" >"$domains/noimg.xml"
 # vm@alt: a configuration of its own, QEMU in group kvm and without QEMU's own -sandbox.
 printf 'group = "kvm"\nseccomp_sandbox = 0\n' >"$root/etc/vmunit/alt.conf"
 with_config alt /etc/vmunit/alt.conf
@@ -471,6 +472,8 @@ config_error() {        # INSTANCE SCOPE RUNDIR PATTERN
 }
 config_error bad machine-bad.scope bad "/etc/vmunit/domains/bad.xml:5: "
 config_error noemu machine-noemu.scope noemu "emulator '/usr/bin/qemu-system-nonexistent' is not executable"
+config_error noimg machine-noimg.scope noimg \
+        "^/etc/vmunit/domains/noimg.xml:[0-9]*: <disk> 'vda': source '/var/lib/vmunit-missing.img' is missing: No such file or directory$"
 config_error mac machine-mac.scope mac "^/etc/vmunit/mac.conf: security_driver 'selinux' is not supported by this version"
 # A broken vmunit.conf stops every start, with its file and line.
 cp "$root/etc/vmunit/vmunit.conf" "$root/etc/vmunit/vmunit.conf.good"

@@ -448,7 +448,9 @@ static bool cpu_property(Import *imp, const char *key, const char *value, VmTris
                 return false;
         } else if (on) {
                 VmCpuFeature *f;
+                /* the parser's rule for <feature name=> (domxml-cpu.c): anything else is passed through */
                 if (!*key || strspn(key, "abcdefghijklmnopqrstuvwxyz0123456789-_.") != strlen(key) ||
+                    !strchr("abcdefghijklmnopqrstuvwxyz0123456789", key[0]) ||
                     streq(key, "check") || streq(key, "enforce"))
                         return false;
                 f = VM_ARRAY_NEW(def, def->cpu.features, def->cpu.n_features);

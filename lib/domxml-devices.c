@@ -232,26 +232,16 @@ static int parse_source_chain(XmlCtx *c, xmlNode *n, VmDiskSource *src, bool top
 }
 
 static int parse_iotune(XmlCtx *c, xmlNode *n, VmDiskIoTune *t) {
-        static const struct { const char *name; size_t off; } fields[] = {
-#define F(x) { #x, offsetof(VmDiskIoTune, x) }
-                F(total_bytes_sec), F(read_bytes_sec), F(write_bytes_sec),
-                F(total_iops_sec), F(read_iops_sec), F(write_iops_sec),
-                F(total_bytes_sec_max), F(read_bytes_sec_max), F(write_bytes_sec_max),
-                F(total_iops_sec_max), F(read_iops_sec_max), F(write_iops_sec_max), F(size_iops_sec),
-                F(total_bytes_sec_max_length), F(read_bytes_sec_max_length), F(write_bytes_sec_max_length),
-                F(total_iops_sec_max_length), F(read_iops_sec_max_length), F(write_iops_sec_max_length),
-#undef F
-        };
         xmlNode *g;
 
         t->set = true;
-        for (size_t i = 0; i < ELEMENTSOF(fields); i++) {
-                xmlNode *f = xml_child(c, n, fields[i].name);
+        for (size_t i = 0; i < _VM_DISK_IOTUNE_FIELD_MAX; i++) {
+                xmlNode *f = xml_child(c, n, vm_disk_iotune_fields[i].name);
                 char *v = NULL;
                 if (!f)
                         continue;
                 (void) xml_text(c, f, &v);
-                if (!v || sscanf(v, "%" SCNu64, (uint64_t *) ((char *) t + fields[i].off)) != 1)
+                if (!v || sscanf(v, "%" SCNu64, (uint64_t *) ((char *) t + vm_disk_iotune_fields[i].offset)) != 1)
                         return xml_fail(c, f, "invalid number '%s'", strempty(v));
         }
         g = xml_child(c, n, "group_name");

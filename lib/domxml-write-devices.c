@@ -195,24 +195,14 @@ static void write_backing_chain(XmlWriter *x, const VmDiskSource *src) {
 }
 
 static void write_iotune(XmlWriter *x, const VmDiskIoTune *t) {
-        static const struct { const char *name; size_t off; } fields[] = {
-#define F(f) { #f, offsetof(VmDiskIoTune, f) }
-                F(total_bytes_sec), F(read_bytes_sec), F(write_bytes_sec),
-                F(total_iops_sec), F(read_iops_sec), F(write_iops_sec),
-                F(total_bytes_sec_max), F(read_bytes_sec_max), F(write_bytes_sec_max),
-                F(total_iops_sec_max), F(read_iops_sec_max), F(write_iops_sec_max), F(size_iops_sec),
-                F(total_bytes_sec_max_length), F(read_bytes_sec_max_length), F(write_bytes_sec_max_length),
-                F(total_iops_sec_max_length), F(read_iops_sec_max_length), F(write_iops_sec_max_length),
-#undef F
-        };
 
         if (!t->set)
                 return;
         xw_start(x, "iotune");
-        for (size_t i = 0; i < ELEMENTSOF(fields); i++) {
-                uint64_t v = *(const uint64_t *) ((const char *) t + fields[i].off);
+        for (size_t i = 0; i < _VM_DISK_IOTUNE_FIELD_MAX; i++) {
+                uint64_t v = *(const uint64_t *) ((const char *) t + vm_disk_iotune_fields[i].offset);
                 if (v)
-                        xw_u64_element(x, fields[i].name, v);
+                        xw_u64_element(x, vm_disk_iotune_fields[i].name, v);
         }
         xw_text_element(x, "group_name", t->group_name);
         xw_end(x);

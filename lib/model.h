@@ -96,6 +96,15 @@ typedef struct VmDiskIoTune {
         bool set;
 } VmDiskIoTune;
 
+/* The numeric <iotune> children: element name and offset of its uint64_t in VmDiskIoTune, one table
+ * for the parser and the writer. */
+typedef struct VmDiskIoTuneField {
+        const char *name;
+        size_t offset;
+} VmDiskIoTuneField;
+#define _VM_DISK_IOTUNE_FIELD_MAX 19
+extern const VmDiskIoTuneField vm_disk_iotune_fields[_VM_DISK_IOTUNE_FIELD_MAX];
+
 typedef struct VmDisk {
         unsigned line;                  /* where the <disk> element is in the XML, for messages */
         VmDiskDevice device;

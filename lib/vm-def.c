@@ -190,3 +190,14 @@ static const char * const vm_char_kind_table[_VM_CHAR_KIND_MAX] = {
         [VM_CHAR_CHANNEL] = "channel",
 };
 DEFINE_STRING_TABLE_LOOKUP(vm_char_kind, VmCharKind);
+
+const VmDiskIoTuneField vm_disk_iotune_fields[_VM_DISK_IOTUNE_FIELD_MAX] = {
+#define F(x) { #x, offsetof(VmDiskIoTune, x) }
+        F(total_bytes_sec), F(read_bytes_sec), F(write_bytes_sec),
+        F(total_iops_sec), F(read_iops_sec), F(write_iops_sec),
+        F(total_bytes_sec_max), F(read_bytes_sec_max), F(write_bytes_sec_max),
+        F(total_iops_sec_max), F(read_iops_sec_max), F(write_iops_sec_max), F(size_iops_sec),
+        F(total_bytes_sec_max_length), F(read_bytes_sec_max_length), F(write_bytes_sec_max_length),
+        F(total_iops_sec_max_length), F(read_iops_sec_max_length), F(write_iops_sec_max_length),
+#undef F
+};

@@ -334,6 +334,9 @@ static void build_disk_device(QemuBuild *b, const VmDisk *d, const char *node) {
         default:
                 assert(false);
         }
+        /* <shareable/>: another VM opens the same image at once; QEMU's image locking must allow it. */
+        if (d->shareable)
+                props_bool(&p, "share-rw", true);
         if (node)
                 props_str(&p, "drive", node);
         props_str(&p, "id", id);

@@ -41,3 +41,10 @@ int strv_consume(char ***l, char *s) {
 int strv_extend(char ***l, const char *s) {
         return strv_consume(l, strdup(s));
 }
+
+bool strv_contains(char * const *l, const char *s) {
+        for (; l && *l; l++)
+                if (streq(*l, s))
+                        return true;
+        return false;
+}

@@ -4,6 +4,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "cleanup.h"
@@ -19,3 +20,6 @@ int strv_consume(char ***l, char *s);
 
 /* Appends a copy of @s to *@l. */
 int strv_extend(char ***l, const char *s);
+
+/* Is @s one of @l's strings? */
+bool strv_contains(char * const *l, const char *s) _pure_;

@@ -40,6 +40,7 @@ int vm_new(const VmConfig *cfg, Vm **ret) {
             asprintf(&vm->state_dir, "%s/%s", cfg->state_root, cfg->name) < 0 ||
             asprintf(&vm->domain_path, "%s/%s.xml", cfg->domain_dir, cfg->name) < 0 ||
             asprintf(&vm->state_file, "%s/%s/" STATE_FILE_NAME, cfg->runtime_root, cfg->name) < 0 ||
+            asprintf(&vm->security_journal, "%s/%s/security", cfg->runtime_root, cfg->name) < 0 ||
             asprintf(&vm->qmp_path, "%s/%s/" QEMU_QMP_SOCKET, cfg->runtime_root, cfg->name) < 0)
                 return -ENOMEM;
         *ret = TAKE_PTR(vm);
@@ -65,6 +66,7 @@ Vm *vm_free(Vm *vm) {
         free(vm->state_dir);
         free(vm->domain_path);
         free(vm->state_file);
+        free(vm->security_journal);
         free(vm->qmp_path);
         free(vm);
         return NULL;
@@ -86,6 +88,7 @@ static void vm_release(Vm *vm, bool kill_qemu) {
                         log_warning_errno(r, "Failed to stop scope '%s', ignoring: %m", vm->unit);
         }
         vm->unit = mfree(vm->unit);
+        vm_security_restore(vm);
         (void) state_runtime_dir_remove(vm->runtime_dir);
 }
 
@@ -540,6 +543,8 @@ int vm_start(Vm *vm) {
                 goto fail_keep;         /* only returns on failure */
         }
 
+        /* A previous run whose QEMU is gone: give back what it took before anything else. */
+        vm_security_restore(vm);
         (void) state_runtime_dir_clean(vm->runtime_dir);
         r = vm_check_files(vm);
         if (r < 0)
@@ -561,8 +566,11 @@ int vm_start(Vm *vm) {
         r = vm_build(vm);
         if (r < 0)
                 goto fail;
+        r = vm_security_prepare(vm);
+        if (r < 0)
+                goto fail;
 
-        log_debug("Command line built, spawning QEMU.");
+        log_debug("Command line built, files prepared, spawning QEMU.");
         r = vm_spawn(vm);
         if (r < 0)
                 goto fail;

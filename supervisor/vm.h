@@ -38,6 +38,7 @@ typedef struct VmConfig {
 typedef struct Vm {
         VmConfig cfg;
         char *runtime_dir, *state_dir, *domain_path, *state_file, *qmp_path;
+        char *security_journal;         /* RUNTIME_DIR/security: what the security drivers changed */
         VmDef *def;
         QemuCommand cmd;
         CgroupPlan plan;
@@ -73,6 +74,11 @@ int vm_start(Vm *vm);
 /* --release: run by vmunit-supervisor-steady (exec'ed in the same process) once QEMU is gone:
  * stops the scope and removes the runtime dir. Returns @exit_status. */
 int vm_release_final(Vm *vm, int exit_status);
+
+/* vm-security.c: checks QEMU's access to the domain's files and lets the active drivers prepare
+ * them (logs its errors; on failure nothing stays changed); restores whatever the journal says. */
+int vm_security_prepare(Vm *vm);
+void vm_security_restore(Vm *vm);
 
 /* ExecStopPost=: if the unit is being stopped (a stop job) but the supervisor died before it
  * released QEMU (killed after TimeoutStopSec=, say), kill the scope and remove the runtime dir.

@@ -5,7 +5,9 @@
 # re-attach after the supervisor's death, stop, QEMU's death, an ACPI-deaf guest and config errors;
 # vmunit.conf (the tmpfiles.d copy, the ACL, TasksMax, group, seccomp_sandbox, errors); a guest
 # that powers itself off, <on_crash>restart</on_crash> after kill -9 of QEMU, and a disk backed by a
-# block device (an idle zram device of the host, opened read-only) in the scope's ACL.
+# block device (an idle zram device of the host, opened read-only) in the scope's ACL; DAC: images
+# handed to the QEMU user and back, shared between two VMs, across supervisor crashes, and the
+# parent-directory check.
 #
 # Usage: test-supervisor.sh [BUILD_DIR]      (default: build/ at the top of the repository)
 #
@@ -190,6 +192,21 @@ domain crashy "" | sed 's|<on_crash>destroy</on_crash>|<on_crash>restart</on_cra
 domain alt "" >"$domains/alt.xml"
 domain badconf "" >"$domains/badconf.xml"
 domain mac "" >"$domains/mac.xml"
+# DAC: images owned by another user (1500:1500, 0600) under /srv/dac; dac1 and dac2 share one.
+dac_disk() {            # FILE DEV [EXTRA]: a raw virtio disk line for domain()'s <devices>
+        printf "<disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='%s'/><target dev='%s' bus='virtio'/>%s</disk>" "$1" "$2" "${3:-}"
+}
+install -d -m 0755 "$root/srv/dac"
+install -d -m 0700 "$root/srv/private"
+for f in a b shared; do
+        truncate -s 1M "$root/srv/dac/$f.img"
+        chown 1500:1500 "$root/srv/dac/$f.img"
+        chmod 0600 "$root/srv/dac/$f.img"
+done
+truncate -s 1M "$root/srv/private/p.img"
+domain dac1 "" | sed "s|<devices>|<devices>$(dac_disk /srv/dac/a.img vda)$(dac_disk /srv/dac/shared.img vdb '<shareable/>')|" >"$domains/dac1.xml"
+domain dac2 "" | sed "s|<devices>|<devices>$(dac_disk /srv/dac/b.img vda)$(dac_disk /srv/dac/shared.img vdb '<shareable/>')|" >"$domains/dac2.xml"
+domain dacpriv "" | sed "s|<devices>|<devices>\n$(dac_disk /srv/private/p.img vda)|" >"$domains/dacpriv.xml"
 domain noimg "" | sed "s|<devices>|<devices><disk type='file' device='disk'><source file='/var/lib/vmunit-missing.img'/><target dev='vda' bus='virtio'/></disk>|" >"$domains/noimg.xml"
 # vm@alt: a configuration of its own, QEMU in group kvm and without QEMU's own -sandbox.
 printf 'group = "kvm"\nseccomp_sandbox = 0\n' >"$root/etc/vmunit/alt.conf"
@@ -452,6 +469,54 @@ else
         cx rm -f /dev/vmunit-test-blk
 fi
 
+# --- DAC: dynamic ownership with remembered owners -------------------------------------------
+owner_of() { stat -c %u:%g "$root$1"; }                                # PATH -> UID:GID
+remembered() { getfattr --absolute-names --only-values -n trusted.vmunit.dac "$root$1" 2>/dev/null; }
+qemu_ids=$(cx id -u vmunit-qemu):$(cx id -g vmunit-qemu)
+owned_by() { [[ $(owner_of "$1") == "$2" ]]; }                         # PATH UID:GID
+if cx systemctl start vm@dac1 vm@dac2; then
+        check "DAC: a.img handed to vmunit-qemu ($qemu_ids) while dac1 runs" owned_by /srv/dac/a.img "$qemu_ids"
+        check "DAC: shared.img handed over, remembered once per running VM ('2 1500:1500')" \
+                test "$(remembered /srv/dac/shared.img)" = "2 1500:1500"
+        check "DAC: QEMU of dac1 has a.img open read-write" \
+                bash -c "'$here/container.sh' exec '$container' find /proc/$(qemu_pid dac1)/fd -lname /srv/dac/a.img | grep -q ."
+        # The supervisor dies; QEMU runs on, and the owners stay until the VM really stops.
+        dpid=$(qemu_pid dac1)
+        cx systemctl kill -s KILL vm@dac1
+        dac1_back() { [[ $(prop vm@dac1 NRestarts) -ge 1 ]] && is_state vm@dac1 active; }
+        check "DAC: dac1's supervisor killed with SIGKILL came back" wait_for 20 dac1_back
+        check "DAC: ... re-attached to the same QEMU (pid $dpid)" test "$(qemu_pid dac1)" = "$dpid"
+        check "DAC: ... a.img still vmunit-qemu's" owned_by /srv/dac/a.img "$qemu_ids"
+        cx systemctl stop vm@dac1
+        check "DAC: dac1 stopped: a.img back to 1500:1500, nothing remembered" \
+                bash -c "[[ \$(stat -c %u:%g '$root/srv/dac/a.img') == 1500:1500 ]] && ! getfattr --absolute-names -n trusted.vmunit.dac '$root/srv/dac/a.img' >/dev/null 2>&1"
+        check "DAC: shared.img still vmunit-qemu's while dac2 runs ('1 1500:1500')" \
+                bash -c "[[ \$(stat -c %u:%g '$root/srv/dac/shared.img') == '$qemu_ids' && \$(getfattr --absolute-names --only-values -n trusted.vmunit.dac '$root/srv/dac/shared.img') == '1 1500:1500' ]]"
+        cx systemctl stop vm@dac2
+        check "DAC: dac2 stopped: shared.img and b.img back to 1500:1500" \
+                bash -c "[[ \$(stat -c %u:%g '$root/srv/dac/shared.img') == 1500:1500 && \$(stat -c %u:%g '$root/srv/dac/b.img') == 1500:1500 ]]"
+        check "DAC: ... shared.img remembers nothing" bash -c "! getfattr --absolute-names -n trusted.vmunit.dac '$root/srv/dac/shared.img' >/dev/null 2>&1"
+else
+        fail "vm@dac1/vm@dac2 did not start"
+        cx journalctl --no-pager -q -o cat -u vm@dac1 -u vm@dac2 -n 10 || true
+fi
+# Supervisor and QEMU both die: the next start gives back what the dead run took before it takes
+# again (one reference, not two), and the stop after it restores the owner.
+if cx systemctl start vm@dac1; then
+        dpid=$(qemu_pid dac1)
+        spid=$(prop vm@dac1 MainPID)
+        cx kill -KILL "$spid" "$dpid"
+        dac1_new() { is_state vm@dac1 active && [[ -n $(qemu_pid dac1) && $(qemu_pid dac1) != "$dpid" ]]; }
+        check "DAC: supervisor and QEMU killed: dac1 restarted with a new QEMU" wait_for 30 dac1_new
+        check "DAC: ... the dead run's owners reclaimed first ('1 1500:1500', not 2)" \
+                test "$(remembered /srv/dac/shared.img)" = "1 1500:1500"
+        cx systemctl stop vm@dac1
+        check "DAC: ... and restored on stop" \
+                bash -c "[[ \$(stat -c %u:%g '$root/srv/dac/a.img') == 1500:1500 && \$(stat -c %u:%g '$root/srv/dac/shared.img') == 1500:1500 ]]"
+else
+        fail "vm@dac1 did not start again"
+fi
+
 # --- configuration errors ------------------------------------------------------------------
 config_error() {        # INSTANCE SCOPE RUNDIR PATTERN
         local inst=$1 scope=$2 rundir=$3 pattern=$4 lines
@@ -474,6 +539,9 @@ config_error bad machine-bad.scope bad "/etc/vmunit/domains/bad.xml:5: "
 config_error noemu machine-noemu.scope noemu "emulator '/usr/bin/qemu-system-nonexistent' is not executable"
 config_error noimg machine-noimg.scope noimg \
         "^/etc/vmunit/domains/noimg.xml:[0-9]*: <disk> 'vda': source '/var/lib/vmunit-missing.img' is missing: No such file or directory$"
+config_error dacpriv machine-dacpriv.scope dacpriv \
+        "^/etc/vmunit/domains/dacpriv.xml:[0-9]*: <disk> '/srv/private/p.img': QEMU's user 'vmunit-qemu' cannot reach it: directory '/srv/private' (mode 0700, owner 0:0) is not searchable for it; allow it with 'chmod o+x /srv/private'$"
+check "dacpriv: p.img left as it was (root:root)" owned_by /srv/private/p.img 0:0
 config_error mac machine-mac.scope mac "^/etc/vmunit/mac.conf: security_driver 'selinux' is not supported by this version"
 # A broken vmunit.conf stops every start, with its file and line.
 cp "$root/etc/vmunit/vmunit.conf" "$root/etc/vmunit/vmunit.conf.good"

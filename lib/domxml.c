@@ -519,6 +519,7 @@ static int parse_seclabel(XmlCtx *c, xmlNode *n) {
         if (s->present)
                 return xml_fail(c, n, "only one <seclabel> per domain is supported");
         s->present = true;
+        s->line = (unsigned) xmlGetLineNo(n);
         (void) xml_prop_choice(c, n, "type", types, &s->type);
         (void) xml_prop_choice(c, n, "model", models, &s->model);
         (void) xml_prop_yesno(c, n, "relabel", &s->relabel);

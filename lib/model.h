@@ -577,6 +577,7 @@ typedef struct VmSeclabel {
         VmTristate relabel;
         char *label, *imagelabel, *baselabel;
         bool present;
+        unsigned line;                  /* of <seclabel> in the domain XML, for messages */
 } VmSeclabel;
 
 typedef struct VmQemuEnv {

@@ -4,37 +4,12 @@
  * reference count.
  */
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "cleanup.h"
 #include "security.h"
-
-static int fail(char **ret_error, int r, const char *domain_path, const SecurityResource *res, const char *fmt, ...)
-        _printf_(5, 6);
-
-static int fail(char **ret_error, int r, const char *domain_path, const SecurityResource *res, const char *fmt, ...) {
-        _cleanup_free_ char *msg = NULL;
-        va_list ap;
-        int k;
-
-        va_start(ap, fmt);
-        k = vasprintf(&msg, fmt, ap);
-        va_end(ap);
-        if (!ret_error)
-                return r;
-        if (k < 0)
-                *ret_error = NULL;
-        else if (res->line > 0)
-                k = asprintf(ret_error, "%s:%u: <%s> '%s': %s", domain_path, res->line, res->element, res->path, msg);
-        else
-                k = asprintf(ret_error, "%s: <%s> '%s': %s", domain_path, res->element, res->path, msg);
-        if (k < 0)
-                *ret_error = NULL;
-        return r;
-}
 
 /* Who should own @st for QEMU: (uid, gid), with -1 for "keep". 0: nothing to change; 1: change;
  * -EACCES when QEMU needs read access that cannot be given without write access too. */
@@ -71,35 +46,40 @@ static int dac_prepare_one(const SecurityResource *res, const SecurityDacOptions
 
         if (stat(res->path, &st) < 0) {
                 if (errno != ENOENT)
-                        return fail(ret_error, -errno, o->domain_path, res, "cannot look at it: %s", strerror(errno));
+                        return security_resource_fail(ret_error, -errno, o->domain_path, res,
+                                                      "cannot look at it: %s", strerror(errno));
                 if (res->kind != SECURITY_RESOURCE_CHARDEV_FILE)
                         return 0;       /* optional disks, sockets that appear later: not ours to create */
                 /* QEMU appends its output here: create it, for QEMU's user. */
                 _cleanup_close_ int fd = open(res->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
                 if (fd < 0 || fstat(fd, &st) < 0)
-                        return fail(ret_error, -errno, o->domain_path, res, "cannot create it: %s", strerror(errno));
+                        return security_resource_fail(ret_error, -errno, o->domain_path, res,
+                                                      "cannot create it: %s", strerror(errno));
         }
         if (res->kind == SECURITY_RESOURCE_SOCKET_DIR) {
                 /* QEMU creates its listening socket here: the directory is not handed over. */
                 if (!security_mode_allows(&st, o->user, W_OK | X_OK))
-                        return fail(ret_error, -EACCES, o->domain_path, res,
-                                    "QEMU's user '%s' cannot create its socket in this directory (mode %04o, owner "
-                                    "%u:%u); put the socket in a directory it may write", o->user->name,
-                                    (unsigned) (st.st_mode & 07777), (unsigned) st.st_uid, (unsigned) st.st_gid);
+                        return security_resource_fail(ret_error, -EACCES, o->domain_path, res,
+                                                      "QEMU's user '%s' cannot create its socket in this "
+                                                      "directory (mode %04o, owner %u:%u); put the socket in a "
+                                                      "directory it may write", o->user->name,
+                                                      (unsigned) (st.st_mode & 07777), (unsigned) st.st_uid,
+                                                      (unsigned) st.st_gid);
                 return 0;
         }
         if (S_ISDIR(st.st_mode))
-                return fail(ret_error, -EISDIR, o->domain_path, res, "is a directory");
+                return security_resource_fail(ret_error, -EISDIR, o->domain_path, res, "is a directory");
         if (res->kind == SECURITY_RESOURCE_DEVICE && security_mode_allows(&st, o->user, res->readonly ? R_OK : R_OK | W_OK))
                 return 0;       /* /dev/urandom and the like: everyone may already */
 
         r = dac_target(res, &st, o->user, &uid, &gid);
         if (r == -EACCES)
-                return fail(ret_error, r, o->domain_path, res,
-                            "QEMU's user '%s' may not read it (mode %04o, owner %u:%u), and handing it over would "
-                            "let QEMU write a read-only file; make it readable (chmod o+r '%s', or g+r,g-w)",
-                            o->user->name, (unsigned) (st.st_mode & 07777), (unsigned) st.st_uid,
-                            (unsigned) st.st_gid, res->path);
+                return security_resource_fail(ret_error, r, o->domain_path, res,
+                                              "QEMU's user '%s' may not read it (mode %04o, owner %u:%u), and "
+                                              "handing it over would let QEMU write a read-only file; make it "
+                                              "readable (chmod o+r '%s', or g+r,g-w)",
+                                              o->user->name, (unsigned) (st.st_mode & 07777), (unsigned) st.st_uid,
+                                              (unsigned) st.st_gid, res->path);
         if (r == 0)
                 return 0;
 
@@ -108,18 +88,20 @@ static int dac_prepare_one(const SecurityResource *res, const SecurityDacOptions
         /* Write-ahead: the journal says what to undo before anything changes. */
         r = security_journal_append(o->journal, "dac", res->path, original);
         if (r < 0)
-                return fail(ret_error, r, o->domain_path, res, "cannot record its owner in '%s': %s", o->journal,
-                            strerror(-r));
+                return security_resource_fail(ret_error, r, o->domain_path, res,
+                                              "cannot record its owner in '%s': %s", o->journal, strerror(-r));
         if (o->remember_owner) {
                 r = security_remember_acquire(res->path, "dac", original);
                 if (r == 0)
                         return 0;       /* another running VM handed it over already */
                 if (r < 0 && r != -EOPNOTSUPP)
-                        return fail(ret_error, r, o->domain_path, res, "cannot remember its owner: %s", strerror(-r));
+                        return security_resource_fail(ret_error, r, o->domain_path, res,
+                                                      "cannot remember its owner: %s", strerror(-r));
         }
         if (chown(res->path, uid, gid) < 0)
-                return fail(ret_error, -errno, o->domain_path, res, "cannot hand it to QEMU's user '%s': %s",
-                            o->user->name, strerror(errno));
+                return security_resource_fail(ret_error, -errno, o->domain_path, res,
+                                              "cannot hand it to QEMU's user '%s': %s",
+                                              o->user->name, strerror(errno));
         return 0;
 }
 

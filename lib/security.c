@@ -4,6 +4,7 @@
  */
 #include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -12,6 +13,7 @@
 
 #include "cleanup.h"
 #include "security.h"
+#include "security-selinux.h"
 #include "string-table.h"
 #include "strv.h"
 
@@ -282,6 +284,146 @@ int security_check_access(const SecurityResources *res, const SecurityUser *user
         return 0;
 }
 
+int security_resource_fail(char **ret_error, int r, const char *domain_path, const SecurityResource *res,
+                           const char *fmt, ...) {
+        _cleanup_free_ char *msg = NULL, *where = NULL;
+        va_list ap;
+        int k;
+
+        if (!ret_error)
+                return r;
+        va_start(ap, fmt);
+        k = vasprintf(&msg, fmt, ap);
+        va_end(ap);
+        where = format_where(domain_path, res);
+        if (k < 0 || !where || asprintf(ret_error, "%s: %s", where, msg) < 0)
+                *ret_error = NULL;
+        return r;
+}
+
+/* ---- system files ---- */
+
+/* The host's own files: not an image, and handing one to QEMU, by owner or by label, would hand it
+ * the host. @tree: anything below too, else only the directory and the files directly in it (a disk
+ * image in /var/lib/..., firmware in /usr/share/OVMF is fine). Since the /usr merge, /bin is
+ * /usr/bin: both are listed, as symlinks are resolved first. */
+static const struct {
+        const char *dir;
+        bool tree;
+        bool boot_ok;           /* read-only boot files (kernel, initrd, firmware) may be used from it */
+} system_dirs[] = {
+        { "/",            false, false },
+        { "/bin",         true,  false },
+        { "/boot",        false, true  },   /* /boot/vmlinuz-*, as virt-aa-helper allows */
+        { "/dev",         false, false },   /* device nodes are allowed, see below */
+        { "/etc",         true,  false },
+        { "/lib",         true,  true  },
+        { "/lib32",       true,  false },
+        { "/lib64",       true,  false },
+        { "/libx32",      true,  false },
+        { "/proc",        true,  false },
+        { "/sbin",        true,  false },
+        { "/sys",         true,  false },
+        { "/usr",         false, false },
+        { "/usr/bin",     true,  false },
+        { "/usr/lib",     true,  true  },   /* /usr/lib/u-boot, /usr/lib/ipxe/qemu */
+        { "/usr/lib32",   true,  false },
+        { "/usr/lib64",   true,  false },
+        { "/usr/libexec", true,  false },
+        { "/usr/libx32",  true,  false },
+        { "/usr/sbin",    true,  false },
+        { "/var",         false, false },
+};
+
+/* @path with symlinks and ".." resolved, as chown() and setxattr() will see it; for a file that does
+ * not exist yet (a chardev output), its directory resolved. */
+static char *resolve(const char *path) {
+        _cleanup_free_ char *dir = NULL, *rdir = NULL;
+        char *p, *slash;
+
+        p = realpath(path, NULL);
+        if (p || errno != ENOENT)
+                return p ?: strdup(path);
+        dir = strdup(path);
+        if (!dir)
+                return NULL;
+        slash = strrchr(dir, '/');
+        if (!slash)
+                return strdup(path);
+        *slash = 0;
+        rdir = realpath(slash == dir ? "/" : dir, NULL);
+        if (!rdir)
+                return strdup(path);
+        if (asprintf(&p, "%s/%s", streq(rdir, "/") ? "" : rdir, slash + 1) < 0)
+                return NULL;
+        return p;
+}
+
+/* Is @path @dir or in it: directly (1), deeper (2)? 0 if not. */
+static int path_in(const char *path, const char *dir) {
+        const char *rest = streq(dir, "/") ? path : startswith(path, dir);
+
+        if (!rest || (*rest != 0 && *rest != '/'))
+                return 0;
+        if (*rest == 0 || (streq(dir, "/") && streq(path, "/")))
+                return 1;
+        return strchr(rest + 1, '/') ? 2 : 1;
+}
+
+/* The system directory @path is in, or NULL when it may be relabelled. The deepest match decides:
+ * /usr/share/... is not refused for being under /usr. */
+static const char *system_dir_of(const char *path, const SecurityResource *res) {
+        size_t best = SIZE_MAX;
+        int depth = 0;
+        struct stat st;
+
+        for (size_t i = 0; i < ELEMENTSOF(system_dirs); i++) {
+                int k = path_in(path, system_dirs[i].dir);
+                if (k > 0 && (best == SIZE_MAX || strlen(system_dirs[i].dir) > strlen(system_dirs[best].dir))) {
+                        best = i;
+                        depth = k;
+                }
+        }
+        if (best == SIZE_MAX || (depth == 2 && !system_dirs[best].tree))
+                return NULL;
+        if (!streq(path, system_dirs[best].dir)) {
+                if (system_dirs[best].boot_ok && res->kind == SECURITY_RESOURCE_BOOT && res->readonly)
+                        return NULL;
+                /* Device nodes live in /dev: a block device as a disk, a tty as a serial port. */
+                if (streq(system_dirs[best].dir, "/dev") && stat(path, &st) >= 0 &&
+                    (S_ISBLK(st.st_mode) || S_ISCHR(st.st_mode)))
+                        return NULL;
+        }
+        return system_dirs[best].dir;
+}
+
+int security_check_relabel_allowed(const SecurityResources *res, const char *domain_path, char **ret_error) {
+        for (size_t i = 0; i < res->n; i++) {
+                const SecurityResource *r = &res->items[i];
+                _cleanup_free_ char *resolved = NULL, *via = NULL;
+                const char *dir;
+
+                if (!r->relabel)
+                        continue;
+                if (r->path[0] != '/')
+                        return security_resource_fail(ret_error, -EINVAL, domain_path, r, "the path must be absolute");
+                resolved = resolve(r->path);
+                if (!resolved)
+                        return -ENOMEM;
+                dir = system_dir_of(resolved, r);
+                if (!dir)
+                        continue;
+                if (!streq(resolved, r->path) && asprintf(&via, " (that is '%s')", resolved) < 0)
+                        return -ENOMEM;
+                return security_resource_fail(ret_error, -EPERM, domain_path, r,
+                                              "refusing to relabel it%s: it is in '%s', a system directory of the "
+                                              "host whose files vmunit never hands to QEMU, by owner or by label; "
+                                              "use a file elsewhere, or <seclabel relabel='no'/> to leave it as it is",
+                                              strempty(via), dir);
+        }
+        return 0;
+}
+
 /* ---- remembered originals ---- */
 
 static int remember_name(const char *driver, char name[static 64]) {
@@ -401,6 +543,7 @@ static const struct {
         RestoreFile restore;
 } restorers[] = {
         { "dac", security_dac_restore_file },
+        { "selinux", security_selinux_restore_file },
 };
 
 static int restore_one(const char *driver, const char *path, const char *journal_original) {

@@ -82,6 +82,18 @@ bool security_mode_allows(const struct stat *st, const SecurityUser *user, int m
 int security_check_access(const SecurityResources *res, const SecurityUser *user, bool will_chown,
                           const char *domain_path, char **ret_error);
 
+/* Before any driver changes a file: refuses, with -EPERM and "DOMAIN:LINE: <elem> 'PATH': ..." in
+ * *@ret_error, to relabel (chown, or label) a file of the host's own, symlinks resolved: one directly
+ * in /, /boot, /dev, /usr or /var, or anywhere under /bin, /sbin, /etc, /lib*, /usr/bin, /usr/sbin,
+ * /usr/lib*, /usr/libexec, /proc and /sys. Allowed: device nodes in /dev, read-only boot files
+ * (kernel, initrd, firmware) in /boot, /lib and /usr/lib. Resources with relabel='no' are not checked:
+ * nothing touches them. -EINVAL for a relative path. */
+int security_check_relabel_allowed(const SecurityResources *res, const char *domain_path, char **ret_error);
+
+/* For drivers: returns @r, with "DOMAIN:LINE: <elem> 'PATH': MESSAGE" in *@ret_error (if non-NULL). */
+int security_resource_fail(char **ret_error, int r, const char *domain_path, const SecurityResource *res,
+                           const char *fmt, ...) _printf_(5, 6);
+
 /* ---- the journal: RUNTIME_DIR/security ---- */
 
 /* Records, before the file is changed, that @driver changes @path whose value now is @original

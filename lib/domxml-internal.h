@@ -13,3 +13,5 @@ int domxml_parse_cpu(XmlCtx *c, xmlNode *n, VmCpu *cpu);
 int domxml_parse_virtio_opts(XmlCtx *c, xmlNode *driver, VmVirtioOpts *o);
 int domxml_parse_more_devices(XmlCtx *c, xmlNode *n, bool *handled);
 int domxml_parse_chardev(XmlCtx *c, xmlNode *n, VmCharKind kind);
+/* <metadata>: <vmunit:boot> into def->boot (domxml-vmunit-meta.c); other applications' metadata is skipped. */
+int domxml_parse_metadata(XmlCtx *c, xmlNode *metadata);

@@ -17,6 +17,8 @@ typedef struct XmlWriter {
 } XmlWriter;
 
 void xw_start(XmlWriter *x, const char *element);
+/* <prefix:element>, declaring xmlns:prefix=@href on it when @href is non-NULL. */
+void xw_start_ns(XmlWriter *x, const char *prefix, const char *element, const char *href);
 void xw_end(XmlWriter *x);
 /* Empty element helpers: start, attributes, end. */
 #define xw_empty(x, element) do { xw_start((x), (element)); xw_end(x); } while (0)
@@ -44,6 +46,9 @@ void xw_alias(XmlWriter *x, const char *alias);
 void xw_boot_order(XmlWriter *x, unsigned order);
 void xw_char_source(XmlWriter *x, const VmCharSource *s);
 void xw_devices(XmlWriter *x, const VmDef *def);
+
+/* in domxml-vmunit-meta.c: <metadata><vmunit:boot>, nothing when @b holds only defaults */
+void xw_vmunit_metadata(XmlWriter *x, const VmBoot *b);
 
 /* in domxml-write-more.c */
 bool xw_virtio_opts_set(const VmVirtioOpts *o);

@@ -91,6 +91,16 @@ void xw_start(XmlWriter *x, const char *element) {
         x->depth++;
 }
 
+void xw_start_ns(XmlWriter *x, const char *prefix, const char *element, const char *href) {
+        if (x->error < 0)
+                return;
+        if (xmlTextWriterStartElementNS(x->w, (const xmlChar *) prefix, (const xmlChar *) element,
+                                        (const xmlChar *) href) < 0)
+                return xw_fail(x, -ENOMEM, "cannot write element", NULL);
+        x->element = (char *) element;
+        x->depth++;
+}
+
 void xw_end(XmlWriter *x) {
         if (x->error < 0)
                 return;
@@ -627,6 +637,7 @@ static void write_domain(XmlWriter *x, const VmDef *def) {
         xw_text_element(x, "uuid", def->uuid);
         xw_text_element(x, "title", def->title);
         xw_text_element(x, "description", def->description);
+        xw_vmunit_metadata(x, &def->boot);
         if (def->genid_set) {
                 xw_start(x, "genid");
                 if (def->genid && *def->genid)

@@ -668,7 +668,7 @@ static int parse_domain(XmlCtx *c, xmlNode *root) {
                 (void) xml_text(c, n, &def->description);
         n = xml_child(c, root, "metadata");
         if (n)
-                xml_mark_subtree(n);
+                (void) domxml_parse_metadata(c, n);
         n = xml_child(c, root, "genid");
         if (n) {
                 def->genid_set = true;

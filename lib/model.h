@@ -589,6 +589,23 @@ typedef enum VmLifecycleAction { VM_LIFECYCLE_DESTROY, VM_LIFECYCLE_RESTART, VM_
                                  VM_LIFECYCLE_COREDUMP_RESTART, _VM_LIFECYCLE_ACTION_MAX,
                                  _VM_LIFECYCLE_ACTION_INVALID = -EINVAL } VmLifecycleAction;
 
+/* <metadata><vmunit:boot> (lib/domxml-vmunit-meta.c): how the VM takes part in boot and host
+ * shutdown, turned into a drop-in for vm@NAME.service by vmunit-generator. */
+typedef enum VmShutdownPolicy { VM_SHUTDOWN_POLICY_SHUTDOWN, VM_SHUTDOWN_POLICY_KILL, VM_SHUTDOWN_POLICY_LEAVE,
+                                _VM_SHUTDOWN_POLICY_MAX,
+                                _VM_SHUTDOWN_POLICY_INVALID = -EINVAL } VmShutdownPolicy;
+
+typedef struct VmBoot {
+        char **after;                   /* VM names: ordering only (After=) */
+        unsigned n_after;
+        char **wants;                   /* VM names: Wants= and After= */
+        unsigned n_wants;
+        char **requires;                /* VM names: Requires= and After= */
+        unsigned n_requires;
+        uint64_t start_delay_usec;      /* wait before the start, 0 = none */
+        VmShutdownPolicy shutdown_policy; /* when machines.target stops; default shutdown */
+} VmBoot;
+
 #define DEVICE_ARRAY(type, name) type *name; unsigned n_##name
 
 typedef struct VmDef {
@@ -598,6 +615,7 @@ typedef struct VmDef {
         char *title, *description;
         char *genid;                    /* NULL = none; "" = auto */
         bool genid_set;
+        VmBoot boot;                    /* <metadata><vmunit:boot> */
         uint64_t memory_kib, current_memory_kib, max_memory_kib;
         unsigned max_memory_slots;
         unsigned vcpus, vcpus_current;  /* current 0 = all */
@@ -668,4 +686,5 @@ DECLARE_STRING_TABLE_LOOKUP(vm_disk_bus, VmDiskBus);
 DECLARE_STRING_TABLE_LOOKUP(vm_controller_type, VmControllerType);
 DECLARE_STRING_TABLE_LOOKUP(vm_boot_dev, VmBootDev);
 DECLARE_STRING_TABLE_LOOKUP(vm_lifecycle_action, VmLifecycleAction);
+DECLARE_STRING_TABLE_LOOKUP(vm_shutdown_policy, VmShutdownPolicy);
 DECLARE_STRING_TABLE_LOOKUP(vm_char_kind, VmCharKind);

@@ -2,9 +2,15 @@
 # Build (if needed) and run one libFuzzer target for a bounded time, then print one summary line.
 #
 #   fuzz/run-fuzz.sh [-k] [SECONDS] [TARGET]      SECONDS defaults to 60, TARGET to fuzz-domxml
+#   fuzz/run-fuzz.sh -r RUNS -s SEED [TARGET]      a reproducible run (what CI does)
 #
-#   -k   keep going after a crash, leak or timeout (libFuzzer's fork mode, one job per CPU),
-#        to collect several distinct failures in one run; the exit status still says failure.
+#   -k       keep going after a crash, leak or timeout (libFuzzer's fork mode, one job per CPU),
+#            to collect several distinct failures in one run; the exit status still says failure.
+#   -r RUNS  stop after RUNS inputs instead of after SECONDS,
+#   -s SEED  with libFuzzer's random seed SEED, starting from the seeds alone (an empty working
+#            corpus, thrown away afterwards): the same inputs are tried on every machine, so a
+#            failure in CI can be replayed anywhere with the same command, and CI does not
+#            turn red at random. Exploratory runs (without -s) keep growing the working corpus.
 #
 # Exit status: 0 when nothing failed, 1 on a crash, leak, timeout or out-of-memory, 2 on a
 # usage or build error.
@@ -21,16 +27,31 @@
 set -euo pipefail
 
 keep_going=false
-if [[ ${1:-} == -k ]]; then
-        keep_going=true
-        shift
-fi
-seconds=${1:-60}
-target=${2:-fuzz-domxml}
-if ! [[ $seconds =~ ^[1-9][0-9]*$ ]] || ! [[ $target =~ ^fuzz-[a-z0-9-]+$ ]]; then
-        echo "usage: $0 [-k] [SECONDS] [TARGET]" >&2
+runs=
+seed=
+usage() {
+        echo "usage: $0 [-k] [SECONDS] [TARGET]  or  $0 -r RUNS -s SEED [TARGET]" >&2
         exit 2
+}
+while getopts kr:s: opt; do
+        case $opt in
+        k) keep_going=true ;;
+        r) runs=$OPTARG ;;
+        s) seed=$OPTARG ;;
+        *) usage ;;
+        esac
+done
+shift $((OPTIND - 1))
+if [[ -n $runs || -n $seed ]]; then
+        [[ $runs =~ ^[1-9][0-9]*$ && $seed =~ ^[1-9][0-9]*$ ]] && ! $keep_going || usage
+        seconds=
+        target=${1:-fuzz-domxml}
+else
+        seconds=${1:-60}
+        target=${2:-fuzz-domxml}
+        [[ $seconds =~ ^[1-9][0-9]*$ ]] || usage
 fi
+[[ $target =~ ^fuzz-[a-z0-9-]+$ ]] || usage
 
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
 builddir=${VMUNIT_FUZZ_BUILDDIR:-$srcdir/build-fuzz}
@@ -57,6 +78,10 @@ fi
 
 seeds=$work/$target-seeds
 corpus=$work/$target-corpus
+if [[ -n $seed ]]; then
+        corpus=$work/$target-corpus-seed$seed
+        rm -rf "$corpus"
+fi
 rm -rf "$seeds"
 mkdir -p "$seeds" "$corpus" "$artifacts"
 
@@ -136,14 +161,19 @@ for f in "$srcdir/fuzz/regressions/$target"/* "$artifacts"/*; do
 done
 artifacts_before=$(find "$artifacts" -type f)
 
-args=(-max_total_time="$seconds" -max_len="$max_len" -timeout="$timeout" -rss_limit_mb=2048
-      -print_final_stats=1 -artifact_prefix="$artifacts/")
+args=(-max_len="$max_len" -timeout="$timeout" -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$artifacts/")
+if [[ -n $seed ]]; then
+        args+=(-runs="$runs" -seed="$seed")
+else
+        args+=(-max_total_time="$seconds")
+fi
 [[ -n ${dict:-} ]] && args+=(-dict="$dict")
 if $keep_going; then
         args+=(-fork="$(nproc)" -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)
 fi
 
 rc=0
+start_time=$(date +%s)
 "$builddir/fuzz/$target" "${args[@]}" "$corpus" "$seeds" >"$log" 2>&1 || rc=$?
 
 # The summary: executions and coverage from libFuzzer's final stats (or its last status line),
@@ -172,7 +202,9 @@ kinds=$({ grep -oE 'ERROR: AddressSanitizer: [a-z-]+|ERROR: LeakSanitizer|runtim
             -e 's/ERROR: libFuzzer: /libfuzzer:/' -e 's/ *$//' | sort | uniq -c | awk '{c=$1; $1=""; printf "%s%s x%d", n++ ? ", " : "", substr($0, 2), c}')
 [[ -n $kinds ]] || kinds="exit status $rc"
 
-stats="${seconds} s, $execs execs${rate:+ ($rate/s)}, ${cov:-cov ?}, corpus $corpus_n, $n_seeds seeds ($conformance_note)"
+[[ -n $seed ]] && rm -rf "$corpus"
+elapsed=$(( $(date +%s) - start_time ))
+stats="${seconds:+$seconds s budget, }${seed:+seed $seed, }${elapsed} s, $execs execs${rate:+ ($rate/s)}, ${cov:-cov ?}, corpus $corpus_n, $n_seeds seeds ($conformance_note)"
 known=
 [[ ${#replay_failed[@]} -eq 0 ]] || known+="; REGRESSED: ${replay_failed[*]}"
 [[ ${#still_failing[@]} -eq 0 ]] || known+="; ${#still_failing[@]} known failure(s) still unfixed in fuzz/crashes/$target/"

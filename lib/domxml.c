@@ -237,11 +237,7 @@ static int parse_features(XmlCtx *c, xmlNode *f) {
                                 else if (hv && streq(e->name, "vendor_id")) {
                                         (void) xml_prop(c, h, "value", &e->string);
                                         /* -cpu has no ",," escape: a comma would start another CPU property */
-                                        bool bad = e->state == VM_TRISTATE_ON &&
-                                                   (!e->string || !*e->string || strlen(e->string) > 12);
-                                        for (const char *q = e->string; q && *q && !bad; q++)
-                                                bad = *q < 0x20 || *q > 0x7e || *q == ',' || *q == '=';
-                                        if (bad)
+                                        if (e->state == VM_TRISTATE_ON && !vm_hyperv_vendor_id_valid(e->string))
                                                 return xml_fail(c, h, "vendor_id value must be 1-12 printable characters "
                                                                 "without ',' or '='");
                                 }

@@ -615,6 +615,7 @@ typedef struct VmDef {
         char *title, *description;
         char *genid;                    /* NULL = none; "" = auto */
         bool genid_set;
+        int live_id;                    /* a running VM's QEMU pid: <domain id=> of the live XML; 0 otherwise */
         VmBoot boot;                    /* <metadata><vmunit:boot> */
         uint64_t memory_kib, current_memory_kib, max_memory_kib;
         unsigned max_memory_slots;
@@ -679,6 +680,8 @@ void *vm_def_array_grow(VmDef *def, void **array, unsigned *n, size_t size);
 /* Valid names: 1..200 bytes, no '/', no leading '.', no control characters, valid UTF-8 not required
  * beyond ASCII control checks. Returns 0 or -EINVAL. */
 int vm_name_validate(const char *name);
+/* <hyperv><vendor_id value=>: 1-12 printable ASCII characters, no ',' or '=' (-cpu has no ',,' escape). */
+bool vm_hyperv_vendor_id_valid(const char *s) _pure_;
 
 DECLARE_STRING_TABLE_LOOKUP(vm_disk_type, VmDiskType);
 DECLARE_STRING_TABLE_LOOKUP(vm_disk_device, VmDiskDevice);

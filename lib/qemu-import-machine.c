@@ -434,7 +434,8 @@ static bool cpu_property(Import *imp, const char *key, const char *value, VmTris
                         return false;
                 return add_hyperv(imp, "spinlocks", NULL, (unsigned) n) == 0;
         } else if (hv && (streq(hv, "vendor-id") || streq(hv, "vendor_id")))
-                return add_hyperv(imp, "vendor_id", value, 0) == 0;
+                /* what <vendor_id> cannot say stays a pass-through option */
+                return vm_hyperv_vendor_id_valid(value) && add_hyperv(imp, "vendor_id", value, 0) == 0;
         else if (hv && on) {
                 _cleanup_free_ char *n = strdup(hv);
                 if (!n)

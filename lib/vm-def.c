@@ -107,6 +107,15 @@ VmDef *vm_def_free(VmDef *def) {
         return NULL;
 }
 
+bool vm_hyperv_vendor_id_valid(const char *s) {
+        if (!s || !*s || strlen(s) > 12)
+                return false;
+        for (; *s; s++)
+                if (*s < 0x20 || *s > 0x7e || *s == ',' || *s == '=')
+                        return false;
+        return true;
+}
+
 int vm_name_validate(const char *name) {
         size_t l;
 

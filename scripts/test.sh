@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every vmunit test: unit and golden tests (plain, then under ASan+UBSan), the libvirt
 # conformance comparison, the system tests under a real systemd in a container, and a bounded
-# fuzzing run. Needs root (QEMU, containers). Prints one summary line per stage and a closing
+# fuzzing run with a fixed seed. Needs root (QEMU, containers). Prints one summary line per stage and a closing
 # "N passed, N failed" line counting the stages.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -31,9 +31,11 @@ tests=$(meson test -C build --list 2>/dev/null)
 if printf '%s\n' "$tests" | grep '^vmunit:system' >/dev/null; then
         stage system meson test -C build --suite system --print-errorlogs
 fi
+# Reproducible fuzzing: a fixed seed and number of inputs (about a minute each), so that the same
+# inputs are tried on every machine; exploratory runs are `fuzz/run-fuzz.sh SECONDS TARGET`.
 if [ -x fuzz/run-fuzz.sh ]; then
-        stage fuzz-domxml fuzz/run-fuzz.sh "${VMUNIT_FUZZ_SECONDS:-60}" fuzz-domxml
-        stage fuzz-qemu-import fuzz/run-fuzz.sh "${VMUNIT_FUZZ_SECONDS:-60}" fuzz-qemu-import
+        stage fuzz-domxml fuzz/run-fuzz.sh -r "${VMUNIT_FUZZ_RUNS:-150000}" -s "${VMUNIT_FUZZ_SEED:-1}" fuzz-domxml
+        stage fuzz-qemu-import fuzz/run-fuzz.sh -r "${VMUNIT_FUZZ_RUNS:-60000}" -s "${VMUNIT_FUZZ_SEED:-1}" fuzz-qemu-import
 fi
 echo "test stages: $passed passed, $failed failed"
 echo "$passed passed, $failed failed"

@@ -95,6 +95,8 @@ int domxml_parse_chardev(XmlCtx *c, xmlNode *n, VmCharKind kind) {
         ch->same_as_serial = -1;
         if (xml_prop(c, n, "type", &type) <= 0)
                 type = (char *) "pty";
+        /* tty='/dev/pts/N': the pty of a running VM in a live dump, meaningless for a definition */
+        (void) xml_prop(c, n, "tty", &(char *) { NULL });
         (void) domxml_parse_char_source(c, n, type, &ch->src);
 
         t = xml_child(c, n, "target");

@@ -631,6 +631,8 @@ static void write_qemu_commandline(XmlWriter *x, const VmDef *def) {
 static void write_domain(XmlWriter *x, const VmDef *def) {
         xw_start(x, "domain");
         xw_attr(x, "type", def->virt_type ?: "qemu");
+        if (def->live_id > 0)
+                xw_attr_int(x, "id", def->live_id);
         if (def->n_qemu_args > 0 || def->n_qemu_env > 0)
                 xw_attr(x, "xmlns:qemu", QEMU_NS_HREF);
         xw_text_element(x, "name", def->name);

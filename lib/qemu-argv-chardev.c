@@ -81,6 +81,28 @@ static VmCharSource channel_source(QemuBuild *b, const VmChar *ch, char *buf, si
         return s;
 }
 
+int qemu_char_chardev_id(const VmDef *def, unsigned index, char *buf, size_t size) {
+        unsigned n = 0;
+        const VmChar *ch;
+
+        if (index >= def->n_chars)
+                return -EINVAL;
+        ch = &def->chars[index];
+        /* A serial-type console is the first serial port (qemu_build_chardevs() gives it no
+         * chardev of its own). */
+        if (ch->kind == VM_CHAR_CONSOLE &&
+            (ch->same_as_serial >= 0 || !ch->target_type || streq(ch->target_type, "serial"))) {
+                if (ch->same_as_serial < 0)
+                        return -ENOENT;
+                return qemu_char_chardev_id(def, (unsigned) ch->same_as_serial, buf, size);
+        }
+        for (unsigned i = 0; i < index; i++)
+                if (def->chars[i].kind == ch->kind)
+                        n++;
+        snprintf(buf, size, "char%s%u", vm_char_kind_to_string(ch->kind), n);
+        return 0;
+}
+
 void qemu_build_chardevs(QemuBuild *b) {
         VmDef *def = b->def;
         unsigned n_serial = 0, n_parallel = 0, n_console = 0, n_channel = 0;

@@ -38,6 +38,11 @@ void qemu_build_options_default(QemuBuildOptions *opts, const char *name, char *
  * -EINVAL / -EOPNOTSUPP with a message in *@ret_error naming the element, or -ENOMEM. */
 int qemu_argv_build(VmDef *def, const QemuBuildOptions *opts, QemuCommand *ret, char **ret_error);
 
+/* The -chardev id QEMU knows @def->chars[@index] by ("charserial0" ...; a serial-type console answers
+ * for the serial port it is), for matching query-chardev's answer. @def must have been through
+ * qemu_argv_build(). Returns 0, -ENOENT when it has no chardev, -EINVAL for a bad index. */
+int qemu_char_chardev_id(const VmDef *def, unsigned index, char *buf, size_t size);
+
 /* The QMP commands to run after QEMU started paused and before 'cont', for settings QEMU only takes at
  * run time (as libvirt applies them): disk <iotune>. @def must have been through qemu_argv_build().
  * Returns a JSON array of {"execute": ..., "arguments": ...}. */

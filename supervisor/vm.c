@@ -579,6 +579,9 @@ int vm_start(Vm *vm) {
         if (r < 0)
                 goto fail;
         log_debug("QMP connected.");
+        r = vm_live_xml_write(vm);
+        if (r < 0)
+                goto fail;
         r = vm_startup_commands(vm);
         if (r < 0)
                 goto fail;

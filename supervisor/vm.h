@@ -78,6 +78,8 @@ int vm_release_final(Vm *vm, int exit_status);
 /* vm-security.c: checks QEMU's access to the domain's files and lets the active drivers prepare
  * them (logs its errors; on failure nothing stays changed); restores whatever the journal says. */
 int vm_security_prepare(Vm *vm);
+/* vm-live.c: asks the paused QEMU for its runtime facts and writes RUNTIME_DIR/live.xml. */
+int vm_live_xml_write(Vm *vm);
 void vm_security_restore(Vm *vm);
 
 /* ExecStopPost=: if the unit is being stopped (a stop job) but the supervisor died before it

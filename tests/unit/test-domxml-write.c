@@ -291,3 +291,51 @@ Test(domxml_write, conformance_corpus) {
         closedir(d);
         cr_assert(n > 0, "no domain of %s was accepted", lib);
 }
+
+/* The live XML of a running VM (supervisor/vm-live.c): QEMU's pid as <domain id=>, the pty of each
+ * pty chardev, matched to QEMU's chardev ids; and a live dump defines again (id= and tty= are
+ * runtime facts the parser reads past). */
+Test(domxml_write, live_facts) {
+        static const char xml[] =
+                "<domain type='qemu'><name>live</name><uuid>6a2c1e1e-3d4f-4b7a-9c0e-0004001779b2</uuid>"
+                "<memory unit='MiB'>128</memory><os><type arch='x86_64' machine='q35'>hvm</type></os>"
+                "<devices><emulator>/usr/bin/qemu-system-x86_64</emulator>"
+                "<serial type='pty'><target port='0'/></serial>"
+                "<serial type='pty'><target port='1'/></serial>"
+                "<console type='pty'><target type='serial' port='0'/></console>"
+                "<channel type='pty'><target type='virtio' name='org.example.0'/></channel>"
+                "</devices></domain>";
+        _cleanup_(vm_def_freep) VmDef *def = parse_ok(xml, "live"), *again = NULL;
+        _cleanup_free_ char *out = NULL, *error = NULL;
+        QemuBuildOptions opts;
+        QemuCommand cmd = {};
+        char buf[256], id[64];
+
+        qemu_build_options_default(&opts, "live", buf, sizeof(buf));
+        cr_assert_eq(qemu_argv_build(def, &opts, &cmd, &error), 0, "%s", error ?: "?");
+        qemu_command_done(&cmd);
+        static const char * const want[] = { "charserial0", "charserial1", "charserial0", "charchannel0" };
+        cr_assert_eq(def->n_chars, ELEMENTSOF(want));
+        for (unsigned i = 0; i < def->n_chars; i++) {
+                cr_assert_eq(qemu_char_chardev_id(def, i, id, sizeof(id)), 0);
+                cr_expect_str_eq(id, want[i], "chars[%u]", i);
+        }
+        cr_assert_eq(qemu_char_chardev_id(def, 9, id, sizeof(id)), -EINVAL);
+
+        def->live_id = 4242;
+        def->chars[0].src.path = vm_def_strdup(def, "/dev/pts/7");
+        cr_assert_eq(domxml_write(def, &out, &error), 0, "%s", error ?: "?");
+        cr_assert_not_null(strstr(out, "<domain type='qemu' id='4242'"), "%s", out);
+        cr_assert_not_null(strstr(out, "<source path='/dev/pts/7'/>"), "%s", out);
+        again = parse_ok(out, "live dump");
+        cr_assert_eq(again->live_id, 0, "id= is not part of a definition");
+        free(out);
+        out = NULL;
+        /* libvirt's form of a live console */
+        const char *tty = strstr(xml, "<console type='pty'>");
+        cr_assert_not_null(tty);
+        _cleanup_free_ char *with_tty = NULL;
+        cr_assert_gt(asprintf(&with_tty, "%.*s<console type='pty' tty='/dev/pts/7'>%s", (int) (tty - xml), xml,
+                              tty + strlen("<console type='pty'>")), 0);
+        _cleanup_(vm_def_freep) VmDef *t = parse_ok(with_tty, "tty");
+}

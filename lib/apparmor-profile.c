@@ -17,6 +17,7 @@
 
 #include "apparmor-profile.h"
 #include "cleanup.h"
+#include "fs-util.h"
 
 #define PARSER_OUTPUT_MAX (64U * 1024U)
 
@@ -200,83 +201,22 @@ int apparmor_profile_render(const char *template_text, const char *template_name
 }
 
 static int read_template(const char *path, char **ret, char **ret_error) {
-        _cleanup_close_ int fd = -EBADF;
         _cleanup_free_ char *buf = NULL;
-        size_t len = 0;
-        struct stat st;
+        size_t len;
+        int r;
 
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return fail(ret_error, -errno, "AppArmor profile template %s: %m", path);
-        if (fstat(fd, &st) < 0)
-                return -errno;
-        if (!S_ISREG(st.st_mode) || st.st_size > (off_t) APPARMOR_TEMPLATE_SIZE_MAX)
+        r = read_file_full(path, APPARMOR_TEMPLATE_SIZE_MAX, &buf, &len);
+        if (r == -EFBIG || r == -EBADFD)
                 return fail(ret_error, -EINVAL, "AppArmor profile template %s: not a regular file of at most %u bytes",
                             path, APPARMOR_TEMPLATE_SIZE_MAX);
-        buf = malloc((size_t) st.st_size + 1);
-        if (!buf)
-                return -ENOMEM;
-        while (len < (size_t) st.st_size) {
-                ssize_t k = read(fd, buf + len, (size_t) st.st_size - len);
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k < 0)
-                        return -errno;
-                if (k == 0)
-                        break;
-                len += (size_t) k;
+        if (r < 0) {
+                errno = -r;
+                return fail(ret_error, r, "AppArmor profile template %s: %m", path);
         }
-        buf[len] = 0;
         if (strlen(buf) != len)
                 return fail(ret_error, -EINVAL, "AppArmor profile template %s: contains a NUL byte", path);
         *ret = TAKE_PTR(buf);
         return 0;
-}
-
-static int write_all(int fd, const char *s) {
-        size_t n = strlen(s);
-
-        while (n > 0) {
-                ssize_t k = write(fd, s, n);
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k < 0)
-                        return -errno;
-                s += k;
-                n -= (size_t) k;
-        }
-        return 0;
-}
-
-/* Writes @text to @dir/@name through a temporary file beside it, synced before it takes the name:
- * rename() over an old file with @replace, else link(), which fails with -EEXIST instead. */
-static int write_file_atomic(const char *dir, const char *name, const char *text, bool replace) {
-        _cleanup_free_ char *tmp = NULL, *path = NULL;
-        _cleanup_close_ int fd = -EBADF;
-        int r;
-
-        if (asprintf(&tmp, "%s/.#%s.XXXXXX", dir, name) < 0 || asprintf(&path, "%s/%s", dir, name) < 0)
-                return -ENOMEM;
-        fd = mkostemp(tmp, O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        r = write_all(fd, text);
-        if (r >= 0 && fchmod(fd, 0644) < 0)
-                r = -errno;
-        if (r >= 0 && fsync(fd) < 0)
-                r = -errno;
-        if (r >= 0 && (replace ? rename(tmp, path) : link(tmp, path)) < 0)
-                r = -errno;
-        if (r < 0 || !replace)
-                (void) unlink(tmp);
-        return r;
-}
-
-static void sync_dir(const char *dir) {
-        _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-        if (fd >= 0)
-                (void) fsync(fd);
 }
 
 int apparmor_profile_install(const char *dir, const char *template_path, const char *uuid, const char *files_text,
@@ -284,7 +224,6 @@ int apparmor_profile_install(const char *dir, const char *template_path, const c
         _cleanup_free_ char *files_name = NULL, *files_path = NULL, *profile_path = NULL, *template = NULL,
                             *profile = NULL;
         char name[APPARMOR_PROFILE_NAME_MAX];
-        bool created = false;
         struct stat st;
         int r;
 
@@ -311,24 +250,22 @@ int apparmor_profile_install(const char *dir, const char *template_path, const c
                 return fail(ret_error, -errno, "%s: %m", dir);
 
         if (profile) {
-                r = write_file_atomic(dir, name, profile, /* replace= */ false);
-                if (r < 0 && r != -EEXIST) {    /* -EEXIST: made meanwhile by someone else, and kept */
+                r = write_file_atomic(dir, name, profile, strlen(profile), 0644);
+                if (r < 0) {
                         errno = -r;
                         return fail(ret_error, r, "%s: %m", profile_path);
                 }
-                created = r >= 0;
         }
 
-        r = write_file_atomic(dir, files_name, files_text, /* replace= */ true);
+        r = write_file_atomic(dir, files_name, files_text, strlen(files_text), 0644);
         if (r < 0) {
-                if (created)
+                if (profile)            /* written just now: nothing is left changed */
                         (void) unlink(profile_path);
                 errno = -r;
                 return fail(ret_error, r, "%s: %m", files_path);
         }
-        sync_dir(dir);
         if (ret_created)
-                *ret_created = created;
+                *ret_created = profile != NULL;
         return 0;
 }
 

@@ -51,6 +51,16 @@ static char *read_text(const char *path) {
         return s;
 }
 
+/* Compares @text with the golden file @path (VMUNIT_TEST_REGENERATE=1 rewrites it first). */
+static void golden_compare(const char *path, const char *text) {
+        _cleanup_free_ char *expected = NULL;
+
+        if (test_regenerate())
+                cr_assert(test_write_file(path, text) == 0, "cannot write %s", path);
+        expected = read_text(path);
+        cr_assert_str_eq(text, expected, "%s differs from what is generated now:\n%s", path, text);
+}
+
 /* XML file -> built command (TestBuild) and its rules; the build must succeed. */
 static void collect_file(const char *path, TestBuild *t, AppArmorRules *rules) {
         QemuBuildOptions build = test_build_options();
@@ -79,16 +89,13 @@ ParameterizedTestParameters(apparmor, golden) {
 ParameterizedTest(Case *c, apparmor, golden) {
         _cleanup_free_ char *xml = test_strdupf("%s/apparmor/%s.xml", test_data_dir(), c->name),
                             *golden = test_strdupf("%s/apparmor/%s.files", test_data_dir(), c->name),
-                            *text = NULL, *expected = NULL;
+                            *text = NULL;
         AppArmorRules rules = {};
         TestBuild t;
 
         collect_file(xml, &t, &rules);
         cr_assert(apparmor_files_render(&rules, t.def->uuid, &text) == 0);
-        if (test_regenerate())
-                cr_assert(test_write_file(golden, text) == 0, "cannot write %s", golden);
-        expected = read_text(golden);
-        cr_assert_str_eq(text, expected, "%s differs from what is generated now:\n%s", golden, text);
+        golden_compare(golden, text);
         apparmor_rules_done(&rules);
         test_build_done(&t);
         test_assert_no_leaks();
@@ -418,14 +425,11 @@ static char *template_path(void) {
 
 Test(apparmor, profile_from_shipped_template) {
         _cleanup_free_ char *tp = template_path(), *tmpl = read_text(tp), *text = NULL, *error = NULL,
-                            *golden = test_strdupf("%s/apparmor/template.profile", test_data_dir()), *expected = NULL;
+                            *golden = test_strdupf("%s/apparmor/template.profile", test_data_dir());
 
         cr_assert(apparmor_profile_render(tmpl, tp, "vmunit-" TEST_UUID, "/etc/apparmor.d/vmunit/vmunit-" TEST_UUID ".files",
                                           &text, &error) == 0, "%s", error);
-        if (test_regenerate())
-                cr_assert(test_write_file(golden, text) == 0);
-        expected = read_text(golden);
-        cr_assert_str_eq(text, expected);
+        golden_compare(golden, text);
         test_assert_no_leaks();
 }
 

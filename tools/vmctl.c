@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "capabilities.h"
 #include "cleanup.h"
+#include "config.h"
 #include "domxml.h"
 #include "qemu-argv.h"
 #include "strv.h"
@@ -26,7 +28,9 @@ static void help(void) {
                "Commands:\n"
                "  domxml-to-native FORMAT FILE   Print the QEMU command line for domain XML FILE\n"
                "                                 (FORMAT is qemu-argv; FILE may be '-' for stdin)\n"
-               "  domxml-from-native FORMAT FILE Print domain XML for the QEMU command line in FILE\n\n"
+               "  domxml-from-native FORMAT FILE Print domain XML for the QEMU command line in FILE\n"
+               "  capabilities                   Print the host's capabilities XML (emulators, KVM,\n"
+               "                                 security models)\n\n"
                "Options:\n"
                "  -h --help          Show this help\n"
                "     --version       Show the version\n"
@@ -45,6 +49,15 @@ static void help_domxml_to_native(void) {
                "  --lax    warn about, instead of refusing, XML vmunit does not understand\n"
                "  --user   use the session instance's runtime paths\n\n"
                "Errors name the file, line and element, go to standard error, and exit with status 1.\n");
+}
+
+static void help_capabilities(void) {
+        printf("vmctl capabilities\n\n"
+               "Print the host's capabilities as libvirt-compatible XML: the host's CPU, whether KVM is usable,\n"
+               "one <secmodel> per security driver vmunit.conf makes active, and one <guest> per QEMU emulator\n"
+               "found in /usr/bin, /usr/local/bin and /usr/libexec. What was found but is not usable (other\n"
+               "architectures, xenner, drivers the host does not run) is told in XML comments.\n\n"
+               "  --user   QEMU runs as the calling user; " VMUNIT_CONFIG_PATH " is not read\n");
 }
 
 static int print_command(const QemuCommand *cmd) {
@@ -153,6 +166,56 @@ static int verb_domxml_to_native(int argc, char *argv[]) {
         return fflush(stdout) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
 
+static int verb_capabilities(int argc, char *argv[]) {
+        _cleanup_free_ char *error = NULL, *xml = NULL;
+        VmunitConfig conf;
+        HostCaps caps;
+        int r;
+
+        if (argc != 1 || arg_json) {
+                fprintf(stderr, "vmctl capabilities: takes no arguments and prints XML only (see --help)\n");
+                return EXIT_USAGE;
+        }
+        r = config_init(&conf);
+        if (r < 0) {
+                fprintf(stderr, "vmctl: %s\n", strerror(-r));
+                return EXIT_FAILURE;
+        }
+        if (arg_user) {
+                /* the session instance: QEMU runs as the user, no host-wide settings apply */
+                free(conf.user);
+                r = asprintf(&conf.user, "+%u", (unsigned) getuid());
+                if (r >= 0)
+                        r = asprintf(&conf.group, "+%u", (unsigned) getgid());
+                r = r < 0 ? -ENOMEM : 0;
+        } else {
+                r = config_load(&conf, VMUNIT_CONFIG_PATH, &error);
+                if (r == -ENOENT) {     /* no file: the defaults */
+                        error = mfree(error);
+                        config_done(&conf);
+                        r = config_init(&conf);
+                }
+        }
+        if (r >= 0)
+                r = host_caps_probe(/* roots= */ NULL, &conf, &caps);
+        config_done(&conf);
+        if (r < 0) {
+                if (error)
+                        fprintf(stderr, "%s\n", error);
+                else
+                        fprintf(stderr, "vmctl capabilities: %s\n", strerror(-r));
+                return EXIT_FAILURE;
+        }
+        r = host_caps_format_xml(&caps, &xml, &error);
+        host_caps_done(&caps);
+        if (r < 0) {
+                fprintf(stderr, "vmctl capabilities: %s\n", error ?: strerror(-r));
+                return EXIT_FAILURE;
+        }
+        fputs(xml, stdout);
+        return fflush(stdout) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
 int main(int argc, char *argv[]) {
         enum { ARG_VERSION = 0x100, ARG_JSON, ARG_LAX, ARG_USER };
         static const struct option options[] = {
@@ -222,6 +285,12 @@ int main(int argc, char *argv[]) {
                                 return EXIT_SUCCESS;
                         }
                         return verb_domxml_from_native(k, rest);
+                } else if (streq(rest[0], "capabilities")) {
+                        if (want_help) {
+                                help_capabilities();
+                                return EXIT_SUCCESS;
+                        }
+                        return verb_capabilities(k, rest);
                 }
                 if (want_help) {
                         help();

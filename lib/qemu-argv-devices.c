@@ -502,6 +502,8 @@ void qemu_build_graphics(QemuBuild *b) {
                                 }
                                 qemu_opts_add_positional(&o, d);
                                 free(d);
+                                if (g->autoport && b->opts->vnc_autoport_search)
+                                        qemu_opts_add_literal(&o, "to=99");
                                 if (g->websocket >= 0)
                                         qemu_opts_addf(&o, "websocket", "%d", g->websocket);
                         }

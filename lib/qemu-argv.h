@@ -20,6 +20,8 @@ typedef struct QemuBuildOptions {
         const char *firmware_dirs;      /* firmware descriptor dirs, ':'-separated; NULL = the system's */
         const char *hugetlbfs_mount;    /* 2 MiB huge pages (vmunit.conf); NULL = /dev/hugepages */
         const char *spice_tls_x509_dir; /* SPICE TLS certificates (vmunit.conf); NULL = /etc/pki/libvirt-spice */
+        bool vnc_autoport_search;       /* autoport VNC: QEMU takes the first free display of 0..99 (to=99),
+                                           not display 0 only (what libvirt's test argv shows) */
 } QemuBuildOptions;
 
 typedef struct QemuCommand {

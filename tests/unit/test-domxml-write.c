@@ -339,3 +339,31 @@ Test(domxml_write, live_facts) {
                               tty + strlen("<console type='pty'>")), 0);
         _cleanup_(vm_def_freep) VmDef *t = parse_ok(with_tty, "tty");
 }
+
+/* The supervisor's argv lets QEMU find a free VNC display for autoport (to=99); the converter's
+ * argv keeps libvirt's display 0. */
+Test(domxml_write, vnc_autoport_search) {
+        static const char xml[] =
+                "<domain type='qemu'><name>vnc</name><uuid>6a2c1e1e-3d4f-4b7a-9c0e-0004001779b3</uuid>"
+                "<memory unit='MiB'>128</memory><os><type arch='x86_64' machine='q35'>hvm</type></os>"
+                "<devices><emulator>/usr/bin/qemu-system-x86_64</emulator>"
+                "<graphics type='vnc' autoport='yes' listen='127.0.0.1'/></devices></domain>";
+        for (int search = 0; search <= 1; search++) {
+                _cleanup_(vm_def_freep) VmDef *def = parse_ok(xml, "vnc");
+                _cleanup_free_ char *error = NULL;
+                QemuBuildOptions opts;
+                QemuCommand cmd = {};
+                char buf[256];
+                const char *vnc = NULL;
+
+                qemu_build_options_default(&opts, "vnc", buf, sizeof(buf));
+                opts.vnc_autoport_search = search;
+                cr_assert_eq(qemu_argv_build(def, &opts, &cmd, &error), 0, "%s", error ?: "?");
+                for (char **a = cmd.argv; *a; a++)
+                        if (streq(*a, "-vnc"))
+                                vnc = a[1];
+                cr_assert_not_null(vnc);
+                cr_expect_str_eq(vnc, search ? "127.0.0.1:0,to=99,audiodev=audio1" : "127.0.0.1:0,audiodev=audio1");
+                qemu_command_done(&cmd);
+        }
+}

@@ -37,7 +37,8 @@ static int dac_target(const SecurityResource *res, const struct stat *st, const 
         return -EACCES;
 }
 
-static int dac_prepare_one(const SecurityResource *res, const SecurityDacOptions *o, char **ret_error) {
+static int dac_prepare_one(const SecurityResource *res, const void *options, char **ret_error) {
+        const SecurityDacOptions *o = options;
         _cleanup_free_ char *original = NULL;
         struct stat st;
         uid_t uid;
@@ -106,19 +107,7 @@ static int dac_prepare_one(const SecurityResource *res, const SecurityDacOptions
 }
 
 int security_dac_prepare(const SecurityResources *res, const SecurityDacOptions *o, char **ret_error) {
-        for (size_t i = 0; i < res->n; i++) {
-                int r;
-
-                if (!res->items[i].relabel)
-                        continue;
-                r = dac_prepare_one(&res->items[i], o, ret_error);
-                if (r < 0) {
-                        /* Nothing stays half-done: undo what this start changed. */
-                        (void) security_restore(o->journal, NULL);
-                        return r;
-                }
-        }
-        return 0;
+        return security_prepare_each(res, o->journal, dac_prepare_one, o, ret_error);
 }
 
 int security_dac_restore_file(const char *path, const char *original) {

@@ -59,10 +59,24 @@ static int mkdir_parents(const char *dir) {
         }
 }
 
-static int registry_open(const char *dir, bool exclusive, Registry *ret) {
+static int name_check(const char *name) {
+        int r = vm_name_validate(name);
+        if (r < 0)
+                return r;
+        /* "vm-" + NAME must be one file name */
+        return strlen(name) + strlen(VM_PREFIX) > NAME_MAX ? -ENAMETOOLONG : 0;
+}
+
+/* Opens and locks the registry in @dir, for VM @name when not NULL (checked first). */
+static int registry_open(const char *dir, const char *name, bool exclusive, Registry *ret) {
         Registry reg = { .dir_fd = -EBADF, .lock_fd = -EBADF };
         int r;
 
+        if (name) {
+                r = name_check(name);
+                if (r < 0)
+                        return r;
+        }
         if (dir[0] != '/')
                 return -EINVAL;
         r = mkdir_parents(dir);
@@ -79,14 +93,6 @@ static int registry_open(const char *dir, bool exclusive, Registry *ret) {
         }
         *ret = reg;
         return 0;
-}
-
-static int name_check(const char *name) {
-        int r = vm_name_validate(name);
-        if (r < 0)
-                return r;
-        /* "vm-" + NAME must be one file name */
-        return strlen(name) + strlen(VM_PREFIX) > NAME_MAX ? -ENAMETOOLONG : 0;
 }
 
 static int read_link(int dir_fd, const char *name, char *buf, size_t size) {
@@ -229,10 +235,7 @@ int security_selinux_mcs_allocate(const char *dir, const char *name, SelinuxMcs 
         SelinuxMcs m;
         int r;
 
-        r = name_check(name);
-        if (r < 0)
-                return r;
-        r = registry_open(dir, /* exclusive= */ true, &reg);
+        r = registry_open(dir, name, /* exclusive= */ true, &reg);
         if (r < 0)
                 return r;
         r = registry_find(&reg, name, &m);
@@ -267,10 +270,7 @@ int security_selinux_mcs_lookup(const char *dir, const char *name, SelinuxMcs *r
         _cleanup_(registry_close) Registry reg = { .dir_fd = -EBADF, .lock_fd = -EBADF };
         int r;
 
-        r = name_check(name);
-        if (r < 0)
-                return r;
-        r = registry_open(dir, /* exclusive= */ false, &reg);
+        r = registry_open(dir, name, /* exclusive= */ false, &reg);
         if (r < 0)
                 return r;
         return registry_find(&reg, name, ret);
@@ -281,10 +281,7 @@ int security_selinux_mcs_release(const char *dir, const char *name) {
         SelinuxMcs m;
         int r;
 
-        r = name_check(name);
-        if (r < 0)
-                return r;
-        r = registry_open(dir, /* exclusive= */ true, &reg);
+        r = registry_open(dir, name, /* exclusive= */ true, &reg);
         if (r < 0)
                 return r;
         r = registry_find(&reg, name, &m);
@@ -316,7 +313,7 @@ int security_selinux_mcs_reclaim(const char *dir, SelinuxMcsAlive alive, void *u
         struct dirent *de;
         int r, n = 0, dup_fd;
 
-        r = registry_open(dir, /* exclusive= */ true, &reg);
+        r = registry_open(dir, /* name= */ NULL, /* exclusive= */ true, &reg);
         if (r < 0)
                 return r;
         dup_fd = fcntl(reg.dir_fd, F_DUPFD_CLOEXEC, 3);

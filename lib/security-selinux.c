@@ -493,7 +493,8 @@ static const char *target_label(const SecurityResource *res, const SelinuxLabels
         return NULL;
 }
 
-static int prepare_one(const SecurityResource *res, const SecuritySelinuxOptions *o, char **ret_error) {
+static int prepare_one(const SecurityResource *res, const void *options, char **ret_error) {
+        const SecuritySelinuxOptions *o = options;
         _cleanup_free_ char *original = NULL;
         const char *label = target_label(res, o->labels);
         int r;
@@ -536,17 +537,7 @@ int security_selinux_prepare(const SecurityResources *res, const SecuritySelinux
         r = security_check_relabel_allowed(res, o->domain_path, ret_error);
         if (r < 0)
                 return r;
-        for (size_t i = 0; i < res->n; i++) {
-                if (!res->items[i].relabel)
-                        continue;
-                r = prepare_one(&res->items[i], o, ret_error);
-                if (r < 0) {
-                        /* Nothing stays half-done: undo what this start changed. */
-                        (void) security_restore(o->journal, NULL);
-                        return r;
-                }
-        }
-        return 0;
+        return security_prepare_each(res, o->journal, prepare_one, o, ret_error);
 }
 
 int security_selinux_restore_file(const char *path, const char *original) {

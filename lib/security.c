@@ -424,6 +424,23 @@ int security_check_relabel_allowed(const SecurityResources *res, const char *dom
         return 0;
 }
 
+int security_prepare_each(const SecurityResources *res, const char *journal, SecurityPrepareOne prepare_one,
+                          const void *options, char **ret_error) {
+        for (size_t i = 0; i < res->n; i++) {
+                int r;
+
+                if (!res->items[i].relabel)
+                        continue;
+                r = prepare_one(&res->items[i], options, ret_error);
+                if (r < 0) {
+                        /* Nothing stays half-done: undo what this start changed. */
+                        (void) security_restore(journal, NULL);
+                        return r;
+                }
+        }
+        return 0;
+}
+
 /* ---- remembered originals ---- */
 
 static int remember_name(const char *driver, char name[static 64]) {

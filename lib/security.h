@@ -94,6 +94,13 @@ int security_check_relabel_allowed(const SecurityResources *res, const char *dom
 int security_resource_fail(char **ret_error, int r, const char *domain_path, const SecurityResource *res,
                            const char *fmt, ...) _printf_(5, 6);
 
+/* A driver's prepare step: @prepare_one on every resource that may be relabelled, in order; on the
+ * first failure everything @journal records is restored (nothing stays half-done) and its error
+ * returned. */
+typedef int (*SecurityPrepareOne)(const SecurityResource *res, const void *options, char **ret_error);
+int security_prepare_each(const SecurityResources *res, const char *journal, SecurityPrepareOne prepare_one,
+                          const void *options, char **ret_error);
+
 /* ---- the journal: RUNTIME_DIR/security ---- */
 
 /* Records, before the file is changed, that @driver changes @path whose value now is @original

@@ -19,6 +19,7 @@
 #include "domxml-write.h"
 #include "domxml.h"
 #include "security-selinux.h"
+#include "unit/test-util.h"
 
 static char tmp[] = "/var/tmp/vmunit-selinux-XXXXXX";
 
@@ -96,6 +97,7 @@ Test(selinux_context, valid) {
         };
         for (size_t i = 0; i < ELEMENTSOF(good); i++)
                 cr_expect_eq(security_selinux_context_check(good[i], NULL), 0, "%s", good[i]);
+        test_assert_no_leaks();
 }
 
 Test(selinux_context, invalid_with_reason) {
@@ -121,6 +123,7 @@ Test(selinux_context, invalid_with_reason) {
                 cr_expect_eq(security_selinux_context_check(bad[i].ctx, &why), -EINVAL, "'%s'", bad[i].ctx);
                 cr_expect(why && strstr(why, bad[i].reason), "'%s': %s", bad[i].ctx, why ?: "(no reason)");
         }
+        test_assert_no_leaks();
 }
 
 /* ---- base contexts ---- */
@@ -136,6 +139,7 @@ Test(selinux_base, from_policy_files) {
         cr_expect_str_eq(b.image, "system_u:object_r:svirt_image_t:s0");
         cr_expect_str_eq(b.content, "system_u:object_r:virt_content_t:s0");
         security_selinux_base_done(&b);
+        test_assert_no_leaks();
 }
 
 Test(selinux_base, defaults_without_policy) {
@@ -150,6 +154,7 @@ Test(selinux_base, defaults_without_policy) {
         cr_expect_str_eq(b.content, "system_u:object_r:svirt_content_t:s0");
         security_selinux_base_done(&b);
         free(missing);
+        test_assert_no_leaks();
 }
 
 Test(selinux_base, required_file_missing) {
@@ -163,6 +168,7 @@ Test(selinux_base, required_file_missing) {
         cr_expect_not_null(strstr(err, "no-such-file': No such file or directory"), "%s", err);
         free(err);
         free(missing);
+        test_assert_no_leaks();
 }
 
 Test(selinux_base, malformed_policy_line) {
@@ -179,6 +185,7 @@ Test(selinux_base, malformed_policy_line) {
         free(err);
         free(d);
         free(i);
+        test_assert_no_leaks();
 }
 
 /* ---- labels, exact strings ---- */
@@ -208,6 +215,7 @@ Test(selinux_labels, dynamic_default) {
         cr_expect_str_eq(l.content, "system_u:object_r:virt_content_t:s0");
         security_selinux_labels_done(&l);
         security_selinux_base_done(&b);
+        test_assert_no_leaks();
 }
 
 Test(selinux_labels, dynamic_builtin_contexts) {
@@ -226,6 +234,7 @@ Test(selinux_labels, dynamic_builtin_contexts) {
         security_selinux_labels_done(&l);
         security_selinux_base_done(&b);
         free(missing);
+        test_assert_no_leaks();
 }
 
 Test(selinux_labels, dynamic_tcg_and_baselabel) {
@@ -245,6 +254,7 @@ Test(selinux_labels, dynamic_tcg_and_baselabel) {
         cr_expect_str_eq(l.process, "system_u:system_r:svirt_custom_t:s0:c12,c345");
         security_selinux_labels_done(&l);
         security_selinux_base_done(&b);
+        test_assert_no_leaks();
 }
 
 Test(selinux_labels, static_relabel_default_no) {
@@ -263,6 +273,7 @@ Test(selinux_labels, static_relabel_default_no) {
         cr_expect_str_eq(l.image, "system_u:object_r:svirt_image_t:s0:c1,c2");
         security_selinux_labels_done(&l);
         security_selinux_base_done(&b);
+        test_assert_no_leaks();
 }
 
 Test(selinux_labels, static_relabel_yes) {
@@ -284,6 +295,7 @@ Test(selinux_labels, static_relabel_yes) {
         cr_expect_str_eq(l.image, "system_u:object_r:my_image_t:s0:c7,c9");
         security_selinux_labels_done(&l);
         security_selinux_base_done(&b);
+        test_assert_no_leaks();
 }
 
 Test(selinux_labels, none) {
@@ -305,6 +317,7 @@ Test(selinux_labels, none) {
         cr_expect_not(l.confined);
         security_selinux_labels_done(&l);
         security_selinux_base_done(&b);
+        test_assert_no_leaks();
 }
 
 Test(selinux_labels, another_models_seclabel) {
@@ -319,6 +332,7 @@ Test(selinux_labels, another_models_seclabel) {
         cr_expect_str_eq(l.process, "system_u:system_r:svirt_t:s0:c12,c345");
         security_selinux_labels_done(&l);
         security_selinux_base_done(&b);
+        test_assert_no_leaks();
 }
 
 static void assert_invalid(const char *seclabel, const char *want) {
@@ -356,6 +370,7 @@ Test(selinux_labels, malformed_contexts_rejected) {
         assert_invalid("<seclabel type='dynamic' model='selinux'><baselabel>svirt_t&#9;</baselabel></seclabel>",
                        "/etc/vmunit/domains/t.xml:3: <seclabel>: invalid baselabel 'svirt_t\\x09': "
                        "contains whitespace or control characters");
+        test_assert_no_leaks();
 }
 
 Test(selinux_labels, unknown_model_rejected_by_parser) {
@@ -372,6 +387,7 @@ Test(selinux_labels, unknown_model_rejected_by_parser) {
         cr_expect_not_null(strstr(err, "seclabel"), "%s", err);
         cr_expect_not_null(strstr(err, "smack"), "%s", err);
         free(err);
+        test_assert_no_leaks();
 }
 
 /* ---- the live XML ---- */
@@ -404,6 +420,7 @@ Test(selinux_live_xml, dynamic) {
                 "  </seclabel>"), "%s", xml);
         free(xml);
         security_selinux_base_done(&b);
+        test_assert_no_leaks();
 }
 
 Test(selinux_live_xml, static_and_none) {
@@ -429,6 +446,7 @@ Test(selinux_live_xml, static_and_none) {
         cr_expect_not_null(strstr(xml, "<seclabel type='none' model='dac'/>"), "%s", xml);
         free(xml);
         security_selinux_base_done(&b);
+        test_assert_no_leaks();
 }
 
 /* ---- the host ---- */
@@ -451,6 +469,7 @@ Test(selinux_host, detection_and_exec_label) {
         cr_assert_eq(waitpid(pid, &status, 0), pid);
         cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "setexeccon succeeded without SELinux");
         fprintf(stderr, "selinux: host runs no SELinux; security_selinux_exec_label() refused by the kernel, as expected\n");
+        test_assert_no_leaks();
 }
 
 /* ---- file labels ---- */
@@ -583,6 +602,7 @@ Test(selinux_files, labelled_then_restored) {
         security_selinux_labels_done(&l);
         free(excl), free(shared), free(ro), free(kernel), free(nvram), free(urandom);
         free(sockdir), free(missing), free(journal);
+        test_assert_no_leaks();
 }
 
 Test(selinux_files, shared_disk_restored_by_last_vm) {
@@ -608,6 +628,7 @@ Test(selinux_files, shared_disk_restored_by_last_vm) {
         security_selinux_labels_done(&a);
         security_selinux_labels_done(&b);
         free(disk), free(ja), free(jb);
+        test_assert_no_leaks();
 }
 
 Test(selinux_files, nothing_without_relabel) {
@@ -625,6 +646,7 @@ Test(selinux_files, nothing_without_relabel) {
         assert_label(disk, "system_u:object_r:user_tmp_t:s0");
         security_selinux_labels_done(&l);
         free(disk), free(journal);
+        test_assert_no_leaks();
 }
 
 Test(selinux_files, system_file_refused_before_anything_changes) {
@@ -645,6 +667,7 @@ Test(selinux_files, system_file_refused_before_anything_changes) {
         cr_expect_neq(access(journal, F_OK), 0);
         security_selinux_labels_done(&l);
         free(err), free(passwd_label), free(disk), free(journal);
+        test_assert_no_leaks();
 }
 
 /* A crash between labelling and the stop: the next supervisor has only the journal. */
@@ -663,6 +686,7 @@ Test(selinux_files, crash_journal_reclaimed) {
         assert_label(disk, "");
         security_selinux_labels_done(&l);
         free(disk), free(journal);
+        test_assert_no_leaks();
 }
 
 /* ---- the check shared by all drivers ---- */
@@ -710,6 +734,7 @@ Test(relabel_allowed, system_directories) {
                         cr_expect(err && strstr(err, "refusing to relabel it"), "%s", err ?: "no message");
                 free(err);
         }
+        test_assert_no_leaks();
 }
 
 Test(relabel_allowed, symlink_resolved) {
@@ -721,6 +746,7 @@ Test(relabel_allowed, symlink_resolved) {
                            "%s", err);
         free(err);
         free(link);
+        test_assert_no_leaks();
 }
 
 Test(relabel_allowed, relabel_no_and_relative) {
@@ -733,6 +759,7 @@ Test(relabel_allowed, relabel_no_and_relative) {
         cr_expect_eq(check_one_path("disk.img", SECURITY_RESOURCE_IMAGE, false, &err), -EINVAL);
         cr_expect_str_eq(err, "/etc/vmunit/domains/t.xml:9: <disk> 'disk.img': the path must be absolute");
         free(err);
+        test_assert_no_leaks();
 }
 
 /* ---- MCS registry ---- */
@@ -782,6 +809,7 @@ Test(selinux_mcs, thousand_distinct_pairs) {
         cr_expect_eq(count_entries(dir, "pair-"), 0);
         cr_expect_eq(count_entries(dir, "vm-"), 0);
         free(dir);
+        test_assert_no_leaks();
 }
 
 Test(selinux_mcs, same_vm_gets_its_pair_back) {
@@ -802,6 +830,7 @@ Test(selinux_mcs, same_vm_gets_its_pair_back) {
         cr_expect_eq(security_selinux_mcs_allocate(dir, "../etc", &a), -EINVAL);
         cr_expect_eq(security_selinux_mcs_allocate(dir, "", &a), -EINVAL);
         free(dir);
+        test_assert_no_leaks();
 }
 
 static bool alive_unless_dead(const char *name, void *userdata) {
@@ -828,6 +857,7 @@ Test(selinux_mcs, reclaim_gone_vms_and_half_records) {
         cr_expect_eq(security_selinux_mcs_reclaim(dir, alive_unless_dead, (void *) "b"), 0);
         free(orphan);
         free(dir);
+        test_assert_no_leaks();
 }
 
 /* 32 processes allocating at once, 20 pairs each: every pair distinct. */
@@ -874,4 +904,5 @@ Test(selinux_mcs, concurrent_processes, .timeout = 60) {
         cr_expect_eq(count_entries(dir, "pair-"), CHILDREN * EACH);
         cr_expect_eq(count_entries(dir, "vm-"), CHILDREN * EACH);
         free(dir);
+        test_assert_no_leaks();
 }

@@ -1,19 +1,16 @@
 /*
  * vmctl domxml-from-native qemu-argv FILE: a QEMU command line (as a shell would run it) to domain
- * XML. The library does the work (lib/qemu-import.c, lib/domxml-write.c); this file reads the input,
- * supplies a fresh UUID when the line has none, prints the library's notes on stderr, and checks the
- * document with vmunit's own strict parser before printing it, so that what it prints is always
- * something `vmctl domxml-to-native` and the supervisor accept.
+ * XML. The library does the work (lib/native.c: import, a fresh UUID when the line has none, the XML
+ * writer, and a check with vmunit's own strict parser, so that what is printed is always something
+ * `vmctl domxml-to-native` and the supervisor accept); this file reads the input and prints the
+ * library's notes on stderr.
  */
 #include <fcntl.h>
 #include <stdio.h>
-#include <sys/random.h>
 #include <unistd.h>
 
 #include "cleanup.h"
-#include "domxml-write.h"
-#include "domxml.h"
-#include "qemu-import.h"
+#include "native.h"
 #include "shell-words.h"
 #include "strv.h"
 #include "vmctl-import.h"
@@ -71,25 +68,10 @@ static int read_input(const char *path, char **ret, size_t *ret_len) {
         return 0;
 }
 
-/* A random (version 4) UUID in the canonical form. */
-static int random_uuid(char ret[static 37]) {
-        uint8_t b[16];
-
-        if (getrandom(b, sizeof(b), 0) != (ssize_t) sizeof(b))
-                return -errno ?: -EIO;
-        b[6] = (uint8_t) ((b[6] & 0x0f) | 0x40);
-        b[8] = (uint8_t) ((b[8] & 0x3f) | 0x80);
-        snprintf(ret, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2],
-                 b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
-        return 0;
-}
-
 int verb_domxml_from_native(int argc, char *argv[]) {
-        _cleanup_(vm_def_freep) VmDef *def = NULL, *check = NULL;
         _cleanup_free_ char *input = NULL, *error = NULL, *xml = NULL, *cwd = NULL;
-        _cleanup_strv_free_ char **notes = NULL, **warnings = NULL;
+        _cleanup_strv_free_ char **notes = NULL;
         const char *name;
-        char uuid[37];
         size_t len = 0;
         int r;
 
@@ -97,7 +79,7 @@ int verb_domxml_from_native(int argc, char *argv[]) {
                 fprintf(stderr, "vmctl domxml-from-native: expected FORMAT and FILE (see --help)\n");
                 return EXIT_USAGE;
         }
-        if (!streq(argv[1], "qemu-argv")) {
+        if (!streq(argv[1], NATIVE_FORMAT_QEMU_ARGV)) {
                 fprintf(stderr, "vmctl domxml-from-native: unsupported format '%s' (only 'qemu-argv')\n", argv[1]);
                 return EXIT_USAGE;
         }
@@ -107,32 +89,14 @@ int verb_domxml_from_native(int argc, char *argv[]) {
                 fprintf(stderr, "%s: %s\n", name, r == -E2BIG ? "larger than 16 MiB, not a command line" : strerror(-r));
                 return EXIT_FAILURE;
         }
-        r = random_uuid(uuid);
-        if (r < 0) {
-                fprintf(stderr, "vmctl: cannot make a UUID: %s\n", strerror(-r));
-                return EXIT_FAILURE;
-        }
 
         /* relative paths on the line meant the directory it was run in; the best guess is ours */
         cwd = getcwd(NULL, 0);
-        r = qemu_import(input, len, &(QemuImportOptions) { .default_uuid = uuid, .base_dir = cwd }, &def, &notes,
-                        &error);
-        if (r < 0) {
-                fprintf(stderr, "%s: %s\n", name, error ?: strerror(-r));
-                return EXIT_FAILURE;
-        }
+        r = native_to_domxml(input, len, cwd, &xml, &notes, &error);
         STRV_FOREACH(n, notes)
                 fprintf(stderr, "%s: %s\n", name, *n);
-
-        r = domxml_write(def, &xml, &error);
         if (r < 0) {
-                fprintf(stderr, "%s: cannot write domain XML: %s\n", name, error ?: strerror(-r));
-                return EXIT_FAILURE;
-        }
-        /* what we print must be what vmunit itself reads */
-        r = domxml_parse_memory(xml, strlen(xml), "<imported>", 0, &check, &error, &warnings);
-        if (r < 0) {
-                fprintf(stderr, "%s: the imported domain is not valid vmunit XML: %s\n", name, error ?: strerror(-r));
+                fprintf(stderr, "%s: %s\n", name, error ?: strerror(-r));
                 return EXIT_FAILURE;
         }
         fputs(xml, stdout);

@@ -1,0 +1,53 @@
+/*
+ * vmunit-managerd: the bus-activated manager of persistent definitions (org.vmunit.Manager1).
+ * manager-dbus.c has the interface, manager-units.c what systemd says about vm@NAME.service and
+ * the definitions' UUIDs; vmunit-managerd.c sets up the bus and exits when idle.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+
+#include "domain-store.h"
+#include "polkit-check.h"
+
+#define MANAGER_GET_XML_SECURE UINT64_C(1)      /* GetXML flag: include passwords */
+
+typedef struct DomainInfo {
+        char *name;
+        char *uuid;                     /* "" when the definition cannot be read */
+        /* what the cached uuid was read from */
+        uint64_t dev, ino, size;
+        int64_t mtime_nsec;
+} DomainInfo;
+
+typedef struct Manager {
+        sd_event *event;
+        sd_bus *bus;
+        PolkitRegistry *polkit;
+        DomainStore store;
+        bool user;                      /* the session instance: the user bus and the user's store */
+        DomainInfo *cache;              /* sorted by name */
+        size_t n_cache;
+        unsigned n_unit_queries;        /* calls to systemd in flight */
+} Manager;
+
+extern const sd_bus_vtable manager_vtable[];
+
+/* The UUID of domain @name from its definition, re-read only when the file changed. Returns 0 and
+ * a pointer into the cache ("" for a definition that cannot be parsed), -ENOENT, -ENOMEM. */
+int manager_domain_uuid(Manager *m, const char *name, const char **ret);
+/* Forgets cached definitions that are no longer in @names (sorted). */
+void manager_cache_prune(Manager *m, char * const *names);
+void manager_cache_free(Manager *m);
+
+/* Asks systemd, asynchronously, for ActiveState and SubState of vm@NAME.service for each of
+ * @names; @callback gets the reply of ListUnitsByNames (a(ssssssouso), in the order of @names)
+ * or the error, with @userdata. */
+int manager_query_units(Manager *m, char * const *names, sd_bus_message_handler_t callback, void *userdata);
+/* Reads one entry of ListUnitsByNames' reply: the active and sub state. */
+int manager_read_unit_entry(sd_bus_message *reply, const char **ret_active, const char **ret_sub);
+/* Is a unit with this ActiveState running or on its way up or down? */
+bool unit_state_is_active(const char *active_state);

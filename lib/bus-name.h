@@ -15,6 +15,8 @@
  */
 #pragma once
 
+#include <stdint.h>
+
 #define VMUNIT_MANAGER_BUS_NAME "org.vmunit.Manager1"
 #define VMUNIT_MANAGER_OBJECT_PATH "/org/vmunit/Manager1"
 #define VMUNIT_MANAGER_INTERFACE "org.vmunit.Manager1"
@@ -31,6 +33,9 @@
 #define VMUNIT_ERROR_DOMAIN_ACTIVE "org.vmunit.Error.DomainActive"      /* refused while vm@NAME runs */
 #define VMUNIT_ERROR_ACCESS_DENIED "org.vmunit.Error.AccessDenied"      /* polkit said no */
 #define VMUNIT_ERROR_NOT_SUPPORTED "org.vmunit.Error.NotSupported"      /* e.g. an unknown native format */
+
+/* GetXML flags (Manager1 and VM1) */
+#define VMUNIT_GET_XML_SECURE UINT64_C(1)       /* include passwords (<graphics passwd=...>) */
 
 #define VM_BUS_NAME_MAX 255             /* the D-Bus specification's limit */
 

@@ -98,8 +98,10 @@ static int on_units(sd_bus_message *reply, void *userdata, sd_bus_error *ret_err
 
         q->manager->n_unit_queries--;
         e = sd_bus_message_get_error(reply);
+        /* systemd's own error names would read as if the manager were the one missing or denied */
         if (e)
-                r = sd_bus_error_setf(&error, e->name, "Cannot ask systemd about the units: %s", e->message);
+                r = sd_bus_error_setf(&error, sd_bus_error_has_name(e, SD_BUS_ERROR_ACCESS_DENIED) ? e->name
+                                      : SD_BUS_ERROR_FAILED, "Cannot ask systemd about vm@.service: %s", e->message);
         else {
                 r = sd_bus_message_enter_container(reply, 'a', "(ssssssouso)");
                 if (r >= 0)

@@ -140,7 +140,3 @@ int manager_read_unit_entry(sd_bus_message *reply, const char **ret_active, cons
         return sd_bus_message_read(reply, "(ssssssouso)", NULL, NULL, NULL, ret_active, ret_sub, NULL, NULL, NULL,
                                    NULL, NULL);
 }
-
-bool unit_state_is_active(const char *active_state) {
-        return !streq(active_state, "inactive") && !streq(active_state, "failed");
-}

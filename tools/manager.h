@@ -10,10 +10,12 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
+#include "bus-name.h"
 #include "domain-store.h"
 #include "polkit-check.h"
+#include "unit-state.h"
 
-#define MANAGER_GET_XML_SECURE UINT64_C(1)      /* GetXML flag: include passwords */
+#define MANAGER_GET_XML_SECURE VMUNIT_GET_XML_SECURE
 
 typedef struct DomainInfo {
         char *name;
@@ -49,5 +51,3 @@ void manager_cache_free(Manager *m);
 int manager_query_units(Manager *m, char * const *names, sd_bus_message_handler_t callback, void *userdata);
 /* Reads one entry of ListUnitsByNames' reply: the active and sub state. */
 int manager_read_unit_entry(sd_bus_message *reply, const char **ret_active, const char **ret_sub);
-/* Is a unit with this ActiveState running or on its way up or down? */
-bool unit_state_is_active(const char *active_state);

@@ -1,242 +1,191 @@
 /*
- * vmctl: the command-line client. This file holds argument parsing and the offline verbs
- * (domxml-to-native); verbs that talk to the bus live beside it as they are added.
+ * vmctl: the command-line client. This file parses the options, holds the verb table and the
+ * pager; the verbs live by area beside it (vmctl-domain.c, vmctl-import.c), the bus plumbing in
+ * vmctl-bus.c. Options may come before or after the verb ("vmctl list --all").
  * Exit codes: 0 ok, 1 failure, 2 usage, 3 no such domain, 4 access denied.
  */
+#include <fcntl.h>
 #include <getopt.h>
-#include <json-c/json.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
-#include "capabilities.h"
 #include "cleanup.h"
-#include "config.h"
-#include "domxml.h"
-#include "qemu-argv.h"
-#include "strv.h"
+#include "vmctl-domain.h"
 #include "vmctl-import.h"
+#include "vmctl.h"
 
-#define EXIT_USAGE 2
+bool arg_json = false, arg_lax = false, arg_user = false, arg_quiet = false, arg_no_pager = false, arg_all = false,
+     arg_inactive = false, arg_security_info = false, arg_disable = false, arg_no_block = false, arg_name = false;
+const char *arg_host = NULL;
+uint64_t arg_timeout_usec = VMCTL_DEFAULT_TIMEOUT_USEC;
+static char *arg_host_buf = NULL;
 
-static bool arg_json = false;
-static bool arg_lax = false;
-static bool arg_user = false;
+typedef struct Verb {
+        const char *name;
+        unsigned min_args, max_args;    /* after the verb */
+        bool json;                      /* takes --json */
+        int (*run)(int argc, char *argv[]);
+        void (*help)(void);
+        const char *usage;              /* for the overview */
+} Verb;
+
+static const Verb verbs[] = {
+        { "list",               0, 0, true,  verb_list,              NULL, "list [--all] [--name]       List domains (running ones; --all: all defined)" },
+        { "dominfo",            1, 1, true,  verb_dominfo,           NULL, "dominfo NAME                Show a domain's basic information" },
+        { "domstate",           1, 1, true,  verb_domstate,          NULL, "domstate NAME               Show a domain's state" },
+        { "start",              1, 1, false, verb_start,             NULL, "start NAME                  Start vm@NAME.service and wait for it" },
+        { "define",             1, 1, false, verb_define,            NULL, "define FILE                 Define (or redefine) a domain from XML FILE" },
+        { "undefine",           1, 1, false, verb_undefine,          NULL, "undefine NAME               Remove an inactive domain's definition" },
+        { "dumpxml",            1, 1, false, verb_dumpxml,           NULL, "dumpxml [--inactive] NAME   Print a domain's XML" },
+        { "edit",               1, 1, false, verb_edit,              NULL, "edit NAME                   Edit a domain's XML with $EDITOR" },
+        { "autostart",          1, 1, false, verb_autostart,         NULL, "autostart [--disable] NAME  Start a domain at boot (or not)" },
+        { "capabilities",       0, 0, false, verb_capabilities,      NULL, "capabilities                Print the host's capabilities XML" },
+        { "domxml-to-native",   2, 2, true,  verb_domxml_to_native,  help_domxml_to_native,
+                                                                           "domxml-to-native FMT FILE   Domain XML to a QEMU command line" },
+        { "domxml-from-native", 2, 2, false, verb_domxml_from_native, help_domxml_from_native,
+                                                                           "domxml-from-native FMT FILE QEMU command line to domain XML" },
+};
 
 static void help(void) {
         printf("vmctl [OPTIONS...] COMMAND ...\n\n"
                "Control QEMU/KVM virtual machines run as systemd units (vm@NAME.service).\n\n"
-               "Commands:\n"
-               "  domxml-to-native FORMAT FILE   Print the QEMU command line for domain XML FILE\n"
-               "                                 (FORMAT is qemu-argv; FILE may be '-' for stdin)\n"
-               "  domxml-from-native FORMAT FILE Print domain XML for the QEMU command line in FILE\n"
-               "  capabilities                   Print the host's capabilities XML (emulators, KVM,\n"
-               "                                 security models)\n\n"
-               "Options:\n"
-               "  -h --help          Show this help\n"
-               "     --version       Show the version\n"
-               "     --json          Print machine-readable JSON\n"
-               "     --lax           Accept XML vmunit does not understand, with warnings\n"
-               "     --user          Use the per-user (session) instance's paths\n\n"
-               "See vmctl(1).\n");
+               "Commands:\n");
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+                printf("  %s\n", verbs[i].usage);
+        printf("\nOptions:\n"
+               "  -h --help            Show this help\n"
+               "     --version         Show the version\n"
+               "     --user            Talk to the session instance (the user bus, ~/.config/vmunit)\n"
+               "     --system          Talk to the system instance (the default)\n"
+               "  -H --host=[USER@]HOST  Talk to the system instance of HOST over ssh\n"
+               "  -c --connect=URI     qemu:///system, qemu:///session or qemu+ssh://[USER@]HOST/system\n"
+               "     --json            Print JSON (list, dominfo, domstate, domxml-to-native)\n"
+               "  -q --quiet           Print no headers and no confirmations\n"
+               "     --no-pager        Do not pipe output into a pager\n"
+               "     --timeout=SEC     Give up on a call after SEC seconds (default 25)\n"
+               "     --all             list: also domains that are not running\n"
+               "     --name            list: names only\n"
+               "     --inactive        dumpxml: the persistent definition, also of a running domain\n"
+               "     --security-info   dumpxml: include passwords\n"
+               "     --disable         autostart: do not start at boot\n"
+               "     --no-block        start: do not wait until the domain runs\n"
+               "     --lax             domxml-to-native: accept XML vmunit does not understand, with warnings\n\n"
+               "Exit status: 0 ok, 1 failure, 2 usage, 3 no such domain, 4 access denied. See vmctl(1).\n");
 }
 
-static void help_domxml_to_native(void) {
-        printf("vmctl domxml-to-native qemu-argv FILE\n\n"
-               "Translate libvirt-compatible domain XML into the QEMU command line that vmunit-supervisor\n"
-               "would run: environment assignments, the emulator and its arguments, on one line, quoted so\n"
-               "that it can be pasted into a shell. FILE may be '-' to read standard input.\n\n"
-               "  --json   print {\"env\": {...}, \"argv\": [...]} instead\n"
-               "  --lax    warn about, instead of refusing, XML vmunit does not understand\n"
-               "  --user   use the session instance's runtime paths\n\n"
-               "Errors name the file, line and element, go to standard error, and exit with status 1.\n");
+/* ---- pager ---- */
+
+static pid_t pager_pid = 0;
+
+static void pager_close(void) {
+        if (pager_pid <= 0)
+                return;
+        fflush(stdout);
+        (void) close(STDOUT_FILENO);
+        while (waitpid(pager_pid, NULL, 0) < 0 && errno == EINTR)
+                ;
+        pager_pid = 0;
 }
 
-static void help_capabilities(void) {
-        printf("vmctl capabilities\n\n"
-               "Print the host's capabilities as libvirt-compatible XML: the host's CPU, whether KVM is usable,\n"
-               "one <secmodel> per security driver vmunit.conf makes active, and one <guest> per QEMU emulator\n"
-               "found in /usr/bin, /usr/local/bin and /usr/libexec. What was found but is not usable (other\n"
-               "architectures, xenner, drivers the host does not run) is told in XML comments.\n\n"
-               "  --user   QEMU runs as the calling user; " VMUNIT_CONFIG_PATH " is not read\n");
+void vmctl_pager_open(void) {
+        const char *pager;
+        int fds[2];
+        pid_t pid;
+
+        if (pager_pid > 0 || arg_no_pager || !isatty(STDOUT_FILENO))
+                return;
+        pager = getenv("VMCTL_PAGER");
+        if (!pager)
+                pager = getenv("PAGER");
+        if (!pager)
+                pager = "less";
+        if (!*pager || streq(pager, "cat"))
+                return;
+        if (pipe2(fds, O_CLOEXEC) < 0)
+                return;
+        fflush(stdout);
+        pid = fork();
+        if (pid < 0) {
+                close(fds[0]);
+                close(fds[1]);
+                return;
+        }
+        if (pid == 0) {
+                (void) dup2(fds[0], STDIN_FILENO);
+                /* as systemctl: quit at the end of a short text, keep colours, no init/deinit */
+                (void) setenv("LESS", "FRSXMK", 0);
+                execl("/bin/sh", "sh", "-c", pager, (char *) NULL);
+                _exit(EXIT_FAILURE);
+        }
+        (void) dup2(fds[1], STDOUT_FILENO);
+        close(fds[0]);
+        close(fds[1]);
+        pager_pid = pid;
+        (void) signal(SIGPIPE, SIG_IGN);
+        atexit(pager_close);
 }
 
-static int print_command(const QemuCommand *cmd) {
-        if (arg_json) {
-                json_object *o = json_object_new_object(), *env = json_object_new_object(),
-                            *argv = json_object_new_array();
-                if (!o || !env || !argv) {
-                        json_object_put(o);
-                        json_object_put(env);
-                        json_object_put(argv);
-                        return -ENOMEM;
-                }
-                STRV_FOREACH(e, cmd->env) {
-                        const char *eq = strchr(*e, '=');
-                        _cleanup_free_ char *k = strndup(*e, (size_t) (eq - *e));
-                        if (!k)
-                                return -ENOMEM;
-                        json_object_object_add(env, k, json_object_new_string(eq + 1));
-                }
-                STRV_FOREACH(a, cmd->argv)
-                        json_object_array_add(argv, json_object_new_string(*a));
-                json_object_object_add(o, "env", env);
-                json_object_object_add(o, "argv", argv);
-                puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-                json_object_put(o);
-                return 0;
+/* ---- options ---- */
+
+static int set_uri(const char *uri) {
+        const char *reason = NULL;
+        BusTransport t;
+        char *host = NULL;
+        int r;
+
+        r = vmctl_parse_uri(uri, &t, &host, &reason);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0) {
+                fprintf(stderr, "vmctl: unsupported URI '%s': %s\n", uri, reason);
+                return -EINVAL;
         }
-        bool first = true;
-        STRV_FOREACH(e, cmd->env) {
-                const char *eq = strchr(*e, '=');
-                _cleanup_free_ char *v = shell_quote(eq + 1);
-                if (!v)
-                        return -ENOMEM;
-                printf("%s%.*s=%s", first ? "" : " ", (int) (eq - *e), *e, v);
-                first = false;
-        }
-        STRV_FOREACH(a, cmd->argv) {
-                _cleanup_free_ char *q = shell_quote(*a);
-                if (!q)
-                        return -ENOMEM;
-                printf("%s%s", first ? "" : " ", q);
-                first = false;
-        }
-        putchar('\n');
+        free(arg_host_buf);
+        arg_host_buf = host;
+        arg_host = host;
+        arg_user = t == BUS_TRANSPORT_USER;
         return 0;
 }
 
-static int verb_domxml_to_native(int argc, char *argv[]) {
-        _cleanup_(vm_def_freep) VmDef *def = NULL;
-        _cleanup_free_ char *error = NULL, *buf = NULL;
-        _cleanup_strv_free_ char **warnings = NULL;
-        QemuBuildOptions opts;
-        QemuCommand cmd = {};
-        int r;
-
-        if (argc != 3) {
-                fprintf(stderr, "vmctl domxml-to-native: expected FORMAT and FILE (see --help)\n");
-                return EXIT_USAGE;
-        }
-        if (!streq(argv[1], "qemu-argv")) {
-                fprintf(stderr, "vmctl domxml-to-native: unsupported format '%s' (only 'qemu-argv')\n", argv[1]);
-                return EXIT_USAGE;
-        }
-        r = domxml_parse_file(argv[2], arg_lax ? DOMXML_LAX : 0, &def, &error, &warnings);
-        STRV_FOREACH(w, warnings)
-                fprintf(stderr, "warning: %s\n", *w);
-        if (r < 0) {
-                if (error)
-                        fprintf(stderr, "%s\n", error);
-                else
-                        fprintf(stderr, "%s: %s\n", argv[2], strerror(-r));
-                return EXIT_FAILURE;
-        }
-
-        if (arg_user) {
-                const char *rt = getenv("XDG_RUNTIME_DIR"), *home = getenv("HOME");
-                size_t l = strlen(strempty(rt)) + strlen(strempty(home)) + 2 * strlen(def->name) + 64;
-                buf = malloc(l);
-                if (!buf || !rt || !home) {
-                        fprintf(stderr, "vmctl: --user needs XDG_RUNTIME_DIR and HOME\n");
-                        return EXIT_FAILURE;
-                }
-                int k = snprintf(buf, l, "%s/vmunit/%s", rt, def->name);
-                snprintf(buf + k + 1, l - (size_t) k - 1, "%s/.local/share/vmunit/%s", home, def->name);
-                opts = (QemuBuildOptions) { .runtime_dir = buf, .state_dir = buf + k + 1, .seccomp_sandbox = true,
-                                            .tap_fd_base = 3 };
-        } else {
-                size_t l = 2 * strlen(def->name) + 64;
-                buf = malloc(l);
-                if (!buf)
-                        return EXIT_FAILURE;
-                qemu_build_options_default(&opts, def->name, buf, l);
-        }
-
-        r = qemu_argv_build(def, &opts, &cmd, &error);
-        if (r < 0) {
-                fprintf(stderr, "%s: %s\n", argv[2], error ?: strerror(-r));
-                return EXIT_FAILURE;
-        }
-        r = print_command(&cmd);
-        qemu_command_done(&cmd);
-        if (r < 0) {
-                fprintf(stderr, "vmctl: %s\n", strerror(-r));
-                return EXIT_FAILURE;
-        }
-        return fflush(stdout) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
-
-static int verb_capabilities(int argc, char *argv[]) {
-        _cleanup_free_ char *error = NULL, *xml = NULL;
-        VmunitConfig conf;
-        HostCaps caps;
-        int r;
-
-        if (argc != 1 || arg_json) {
-                fprintf(stderr, "vmctl capabilities: takes no arguments and prints XML only (see --help)\n");
-                return EXIT_USAGE;
-        }
-        r = config_init(&conf);
-        if (r < 0) {
-                fprintf(stderr, "vmctl: %s\n", strerror(-r));
-                return EXIT_FAILURE;
-        }
-        if (arg_user) {
-                /* the session instance: QEMU runs as the user, no host-wide settings apply */
-                free(conf.user);
-                r = asprintf(&conf.user, "+%u", (unsigned) getuid());
-                if (r >= 0)
-                        r = asprintf(&conf.group, "+%u", (unsigned) getgid());
-                r = r < 0 ? -ENOMEM : 0;
-        } else {
-                r = config_load(&conf, VMUNIT_CONFIG_PATH, &error);
-                if (r == -ENOENT) {     /* no file: the defaults */
-                        error = mfree(error);
-                        config_done(&conf);
-                        r = config_init(&conf);
-                }
-        }
-        if (r >= 0)
-                r = host_caps_probe(/* roots= */ NULL, &conf, &caps);
-        config_done(&conf);
-        if (r < 0) {
-                if (error)
-                        fprintf(stderr, "%s\n", error);
-                else
-                        fprintf(stderr, "vmctl capabilities: %s\n", strerror(-r));
-                return EXIT_FAILURE;
-        }
-        r = host_caps_format_xml(&caps, &xml, &error);
-        host_caps_done(&caps);
-        if (r < 0) {
-                fprintf(stderr, "vmctl capabilities: %s\n", error ?: strerror(-r));
-                return EXIT_FAILURE;
-        }
-        fputs(xml, stdout);
-        return fflush(stdout) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
-
-int main(int argc, char *argv[]) {
-        enum { ARG_VERSION = 0x100, ARG_JSON, ARG_LAX, ARG_USER };
+static int parse_argv(int argc, char *argv[], bool *ret_help) {
+        enum {
+                ARG_VERSION = 0x100, ARG_JSON, ARG_LAX, ARG_USER, ARG_SYSTEM, ARG_NO_PAGER, ARG_TIMEOUT, ARG_ALL,
+                ARG_INACTIVE, ARG_SECURITY_INFO, ARG_DISABLE, ARG_NO_BLOCK, ARG_NAME,
+        };
         static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                { "version", no_argument, NULL, ARG_VERSION },
-                { "json", no_argument, NULL, ARG_JSON },
-                { "lax", no_argument, NULL, ARG_LAX },
-                { "user", no_argument, NULL, ARG_USER },
+                { "help",          no_argument,       NULL, 'h'               },
+                { "version",       no_argument,       NULL, ARG_VERSION       },
+                { "json",          no_argument,       NULL, ARG_JSON          },
+                { "lax",           no_argument,       NULL, ARG_LAX           },
+                { "user",          no_argument,       NULL, ARG_USER          },
+                { "system",        no_argument,       NULL, ARG_SYSTEM        },
+                { "host",          required_argument, NULL, 'H'               },
+                { "connect",       required_argument, NULL, 'c'               },
+                { "quiet",         no_argument,       NULL, 'q'               },
+                { "no-pager",      no_argument,       NULL, ARG_NO_PAGER      },
+                { "timeout",       required_argument, NULL, ARG_TIMEOUT       },
+                { "all",           no_argument,       NULL, ARG_ALL           },
+                { "name",          no_argument,       NULL, ARG_NAME          },
+                { "inactive",      no_argument,       NULL, ARG_INACTIVE      },
+                { "security-info", no_argument,       NULL, ARG_SECURITY_INFO },
+                { "disable",       no_argument,       NULL, ARG_DISABLE       },
+                { "no-block",      no_argument,       NULL, ARG_NO_BLOCK      },
                 {}
         };
-        bool want_help = false;
+        bool user = false, system = false;
         int c;
 
-        while ((c = getopt_long(argc, argv, "+h", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "hH:c:q", options, NULL)) >= 0)
                 switch (c) {
                 case 'h':
-                        want_help = true;
+                        *ret_help = true;
                         break;
                 case ARG_VERSION:
                         puts("vmctl " VMUNIT_VERSION);
-                        return EXIT_SUCCESS;
+                        return 0;
                 case ARG_JSON:
                         arg_json = true;
                         break;
@@ -244,13 +193,89 @@ int main(int argc, char *argv[]) {
                         arg_lax = true;
                         break;
                 case ARG_USER:
-                        arg_user = true;
+                        user = true;
+                        break;
+                case ARG_SYSTEM:
+                        system = true;
+                        break;
+                case 'H':
+                        if (!*optarg || optarg[0] == '-') {
+                                fprintf(stderr, "vmctl: invalid host '%s'\n", optarg);
+                                return -EINVAL;
+                        }
+                        arg_host = optarg;
+                        break;
+                case 'c':
+                        if (set_uri(optarg) < 0)
+                                return -EINVAL;
+                        user = arg_user;
+                        system = !arg_user && !arg_host;
+                        break;
+                case 'q':
+                        arg_quiet = true;
+                        break;
+                case ARG_NO_PAGER:
+                        arg_no_pager = true;
+                        break;
+                case ARG_TIMEOUT: {
+                        char *end;
+                        double s;
+
+                        errno = 0;
+                        s = strtod(optarg, &end);
+                        if (errno != 0 || end == optarg || *end || !(s > 0) || s > 86400) {
+                                fprintf(stderr, "vmctl: invalid --timeout '%s' (seconds, more than 0)\n", optarg);
+                                return -EINVAL;
+                        }
+                        arg_timeout_usec = (uint64_t) (s * 1e6);
+                        break;
+                }
+                case ARG_ALL:
+                        arg_all = true;
+                        break;
+                case ARG_NAME:
+                        arg_name = true;
+                        break;
+                case ARG_INACTIVE:
+                        arg_inactive = true;
+                        break;
+                case ARG_SECURITY_INFO:
+                        arg_security_info = true;
+                        break;
+                case ARG_DISABLE:
+                        arg_disable = true;
+                        break;
+                case ARG_NO_BLOCK:
+                        arg_no_block = true;
                         break;
                 default:
-                        return EXIT_USAGE;
+                        return -EINVAL;
                 }
-        /* options may also follow the verb: "vmctl domxml-to-native --json qemu-argv x.xml" */
+        if (user && system) {
+                fprintf(stderr, "vmctl: --user and --system (or their URIs) exclude each other\n");
+                return -EINVAL;
+        }
+        if (user && arg_host) {
+                fprintf(stderr, "vmctl: a remote host (-H, qemu+ssh://) has only a system instance here, not --user\n");
+                return -EINVAL;
+        }
+        arg_user = user;
+        return 1;
+}
+
+int main(int argc, char *argv[]) {
+        const Verb *verb = NULL;
+        bool want_help = false;
+        unsigned n_args;
+        int r;
+
+        r = parse_argv(argc, argv, &want_help);
+        if (r <= 0) {
+                free(arg_host_buf);
+                return r < 0 ? EXIT_USAGE : EXIT_SUCCESS;
+        }
         if (optind >= argc) {
+                free(arg_host_buf);
                 if (want_help) {
                         help();
                         return EXIT_SUCCESS;
@@ -258,45 +283,36 @@ int main(int argc, char *argv[]) {
                 fprintf(stderr, "vmctl: missing command (see --help)\n");
                 return EXIT_USAGE;
         }
-        {
-                char **rest = argv + optind;
-                int n = argc - optind, k = 1;
-                for (int i = 1; i < n; i++) {
-                        if (streq(rest[i], "--json"))
-                                arg_json = true;
-                        else if (streq(rest[i], "--lax"))
-                                arg_lax = true;
-                        else if (streq(rest[i], "--user"))
-                                arg_user = true;
-                        else if (streq(rest[i], "--help") || streq(rest[i], "-h"))
-                                want_help = true;
-                        else
-                                rest[k++] = rest[i];
-                }
-                if (streq(rest[0], "domxml-to-native")) {
-                        if (want_help) {
-                                help_domxml_to_native();
-                                return EXIT_SUCCESS;
-                        }
-                        return verb_domxml_to_native(k, rest);
-                } else if (streq(rest[0], "domxml-from-native")) {
-                        if (want_help) {
-                                help_domxml_from_native();
-                                return EXIT_SUCCESS;
-                        }
-                        return verb_domxml_from_native(k, rest);
-                } else if (streq(rest[0], "capabilities")) {
-                        if (want_help) {
-                                help_capabilities();
-                                return EXIT_SUCCESS;
-                        }
-                        return verb_capabilities(k, rest);
-                }
-                if (want_help) {
-                        help();
-                        return EXIT_SUCCESS;
-                }
-                fprintf(stderr, "vmctl: unknown command '%s' (see --help)\n", rest[0]);
-                return EXIT_USAGE;
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+                if (streq(verbs[i].name, argv[optind]))
+                        verb = &verbs[i];
+        if (!verb) {
+                fprintf(stderr, "vmctl: unknown command '%s' (see --help)\n", argv[optind]);
+                r = EXIT_USAGE;
+                goto out;
         }
+        if (want_help) {
+                if (verb->help)
+                        verb->help();
+                else
+                        printf("vmctl %s\n\nSee vmctl --help and vmctl(1).\n", verb->usage);
+                r = EXIT_SUCCESS;
+                goto out;
+        }
+        n_args = (unsigned) (argc - optind - 1);
+        if (n_args < verb->min_args || n_args > verb->max_args) {
+                fprintf(stderr, "vmctl %s: expected %u argument%s, got %u (usage: vmctl %s)\n", verb->name,
+                        verb->min_args, verb->min_args == 1 ? "" : "s", n_args, verb->usage);
+                r = EXIT_USAGE;
+                goto out;
+        }
+        if (arg_json && !verb->json) {
+                fprintf(stderr, "vmctl %s: --json is not supported by this command\n", verb->name);
+                r = EXIT_USAGE;
+                goto out;
+        }
+        r = verb->run(argc - optind, argv + optind);
+out:
+        free(arg_host_buf);
+        return r;
 }

@@ -43,6 +43,8 @@ static void registry_close(Registry *reg) {
         *reg = (Registry) { .dir_fd = -EBADF, .lock_fd = -EBADF };
 }
 
+/* @dir 0700, its missing parents 0755 as tmpfiles.d makes /run/vmunit: QEMU's user reaches its
+ * runtime directory through them. */
 static int mkdir_parents(const char *dir) {
         _cleanup_free_ char *p = strdup(dir);
 
@@ -51,7 +53,10 @@ static int mkdir_parents(const char *dir) {
         for (char *s = strchr(p + 1, '/'); ; s = strchr(s + 1, '/')) {
                 if (s)
                         *s = 0;
-                if (mkdir(p, 0700) < 0 && errno != EEXIST)
+                mode_t mode = s ? 0755 : 0700;
+                if (mkdir(p, mode) >= 0)
+                        (void) chmod(p, mode);  /* whatever the umask */
+                else if (errno != EEXIST)
                         return -errno;
                 if (!s)
                         return 0;

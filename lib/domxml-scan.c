@@ -2,11 +2,8 @@
  * Domain file -> name and <vmunit:boot>, by SAX: see domxml-scan.h. Messages are formatted like
  * xml-util.c's ("file:line: <parent><element>: message") so that both parsers read the same.
  */
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <libxml/parser.h>
 #include <libxml/parserInternals.h>
@@ -15,6 +12,7 @@
 #include "domxml-scan.h"
 #include "domxml-vmunit-meta.h"
 #include "domxml.h"
+#include "fs-util.h"
 
 #define SCAN_DEPTH_LABELS 8
 
@@ -268,47 +266,17 @@ int domxml_scan_memory(const char *buf, size_t len, const char *filename, VmDef 
 }
 
 int domxml_scan_file(int dir_fd, const char *path, const char *filename, VmDef **ret, char **ret_error) {
-        _cleanup_close_ int fd = -EBADF;
         _cleanup_free_ char *buf = NULL;
-        size_t len = 0, size;
-        struct stat st;
+        size_t len;
+        int r;
 
-        fd = openat(dir_fd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return -errno;
-        if (fstat(fd, &st) < 0)
-                return -errno;
-        if (!S_ISREG(st.st_mode))
-                return -EBADFD;
-        if (st.st_size > DOMXML_MAX_SIZE) {
+        r = read_file_fullat(dir_fd, path, DOMXML_MAX_SIZE, &buf, &len);
+        if (r == -EFBIG) {
                 if (ret_error)
                         (void) asprintf(ret_error, "%s: document larger than %u bytes", filename, DOMXML_MAX_SIZE);
                 return -E2BIG;
         }
-        /* One more byte than the size: a file that grew meanwhile is seen as too large, not cut. */
-        size = (size_t) st.st_size + 1;
-        buf = malloc(size);
-        if (!buf)
-                return -ENOMEM;
-        for (;;) {
-                ssize_t k = read(fd, buf + len, size - len);
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k < 0)
-                        return -errno;
-                if (k == 0)
-                        break;
-                len += (size_t) k;
-                if (len == size) {
-                        char *n;
-                        if (size > DOMXML_MAX_SIZE)
-                                return domxml_scan_memory(buf, len, filename, ret, ret_error); /* -E2BIG */
-                        n = realloc(buf, size * 2);
-                        if (!n)
-                                return -ENOMEM;
-                        buf = n;
-                        size *= 2;
-                }
-        }
+        if (r < 0)
+                return r;
         return domxml_scan_memory(buf, len, filename, ret, ret_error);
 }

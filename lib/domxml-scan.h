@@ -15,5 +15,6 @@
 /* Fills a VmDef with name and boot only. Returns 0; -EINVAL with "file:line: <element>: message"
  * in *@ret_error (when non-NULL); -E2BIG over DOMXML_MAX_SIZE; -ENOMEM. */
 int domxml_scan_memory(const char *buf, size_t len, const char *filename, VmDef **ret, char **ret_error);
-/* Same, reading @path relative to @dir_fd (AT_FDCWD or a directory); open()'s errors as they are. */
+/* Same, reading @path relative to @dir_fd (AT_FDCWD or a directory; @filename names it in
+ * messages): -EBADFD for anything but a regular file, open()'s errors as they are. */
 int domxml_scan_file(int dir_fd, const char *path, const char *filename, VmDef **ret, char **ret_error);

@@ -55,12 +55,16 @@ int write_file_atomic(const char *dir, const char *name, const void *data, size_
 }
 
 int read_file_full(const char *path, size_t max, char **ret, size_t *ret_len) {
+        return read_file_fullat(AT_FDCWD, path, max, ret, ret_len);
+}
+
+int read_file_fullat(int dir_fd, const char *path, size_t max, char **ret, size_t *ret_len) {
         _cleanup_close_ int fd = -EBADF;
         _cleanup_free_ char *buf = NULL;
         size_t n = 0, cap;
         struct stat st;
 
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        fd = openat(dir_fd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0)
                 return -errno;
         if (fstat(fd, &st) < 0)

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 #include "log.h"
+#include "unit-name.h"
 #include "vm.h"
 
 static const char *arg_config = VMUNIT_CONFIG_PATH;
@@ -23,6 +24,7 @@ static bool arg_start_paused = false;
 static bool arg_stop_post = false;
 static int arg_release = -1;                            /* --release: the exit status to end with */
 static const char *arg_name = NULL;
+static char *arg_name_unescaped = NULL;
 
 static void help(void) {
         printf("vmunit-supervisor [OPTIONS...] NAME\n\n"
@@ -138,6 +140,16 @@ static int parse_argv(int argc, char *argv[]) {
         if (optind + 1 != argc)
                 return log_error_errno(-EINVAL, "Expected exactly one argument, the VM name.");
         arg_name = argv[optind];
+        /* vm@.service passes its instance (%i), where a VM name's bytes that a unit name cannot hold
+         * are \xHH (lib/unit-name.h). --release is given the name itself, by the steady supervisor. */
+        if (arg_release < 0 && strchr(arg_name, '\\')) {
+                int r = vm_unit_instance_unescape(arg_name, &arg_name_unescaped);
+                if (r == -ENOMEM)
+                        return log_error_errno(r, "Out of memory.");
+                if (r < 0)
+                        return log_error_errno(r, "Invalid VM name or unit instance '%s'.", arg_name);
+                arg_name = arg_name_unescaped;
+        }
         return 1;
 }
 
@@ -211,5 +223,6 @@ static int run(int argc, char *argv[]) {
 
 int main(int argc, char *argv[]) {
         int r = run(argc, argv);
+        free(arg_name_unescaped);
         return r < 0 ? VMUNIT_EXIT_SETUP : r;
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <systemd/sd-id128.h>
+#include <systemd/sd-login.h>
 
 #include "cleanup.h"
 #include "scope.h"
@@ -87,6 +88,21 @@ static int append_plan(sd_bus_message *m, const CgroupPlan *plan) {
                 return r;
         /* A failed scope must not linger and block the next start under the same name. */
         return sd_bus_message_append(m, "(sv)", "CollectMode", "s", "inactive-or-failed");
+}
+
+/* Before= the service we run in (vm@NAME.service): when both are stopped at once, as at the host's
+ * poweroff, where systemd stops every unit, the service goes first and shuts the guest down by the
+ * power button, instead of the scope's stop ending QEMU with SIGTERM at the same time. Ordering
+ * only: the scope still outlives a crashed supervisor. libvirt orders its machine scopes before
+ * libvirt-guests.service for the same reason. */
+static int append_stop_order(sd_bus_message *m) {
+        _cleanup_free_ char *unit = NULL;
+        size_t l;
+
+        if (sd_pid_get_unit(0, &unit) < 0 || (l = strlen(unit)) < strlen(".service") ||
+            !streq(unit + l - strlen(".service"), ".service"))
+                return 0;               /* not run as a service (by hand): nothing to order */
+        return sd_bus_message_append(m, "(sv)", "Before", "as", 1, unit);
 }
 
 static bool bus_error_is_no_service(const sd_bus_error *e) {
@@ -177,6 +193,9 @@ static int create_with_systemd(sd_bus *bus, const char *unit, pid_t pid, const C
         if (r < 0)
                 return r;
         r = append_plan(m, plan);
+        if (r < 0)
+                return r;
+        r = append_stop_order(m);
         if (r < 0)
                 return r;
         r = sd_bus_message_close_container(m);

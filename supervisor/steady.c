@@ -223,6 +223,13 @@ static void request_stop(Steady *s) {
                 return;
         s->stop_requested = true;
         (void) notify_send("STOPPING=1\nSTATUS=Shutting down");
+        if (s->qmp && s->running && s->shutdown_timeout_usec == 0) {
+                /* No time for the guest at all (the host-shutdown policy "kill" sets this): the
+                 * power button would only race with the quit. */
+                log_info("Stop requested, no shutdown timeout: quitting QEMU at once.");
+                request_quit(s);
+                return;
+        }
         log_info("Stop requested, pressing the ACPI power button.");
 
         if (!s->qmp) {

@@ -5,8 +5,10 @@
  * this program in the same process, so the pid systemd knows as MainPID= stays, QEMU stays our
  * child, and signals still pending (a SIGTERM during start) are delivered here. The QMP
  * connection, QEMU's pidfd and the lock of the runtime dir are inherited as fds; the rest comes on
- * the command line. It links neither libsystemd nor libxml2 (nor ICU and libstdc++ behind it):
- * what stays in memory for the life of the VM is libc, json-c and this file.
+ * the command line. It does not link libxml2 (nor ICU and libstdc++ behind it): what stays in
+ * memory for the life of the VM is libc, json-c, libsystemd's sd-bus and these files.
+ *
+ * The VM's D-Bus object (steady-bus.c) is the one part that needs libsystemd (sd-bus).
  *
  * One epoll loop: SIGTERM/SIGINT (systemctl stop) start the shutdown ladder, ACPI powerdown ->
  * shutdown timeout -> QMP quit -> 5 s -> SIGKILL; QMP events are handled per <on_poweroff>,
@@ -31,36 +33,12 @@
 #include "log.h"
 #include "notify.h"
 #include "qmp.h"
+#include "steady.h"
 #include "strv.h"
 #include "vm.h"
 
 #define QUIT_TIMEOUT_USEC (5ULL * 1000000ULL)
 
-typedef enum Action {
-        ACTION_DESTROY,
-        ACTION_RESTART,
-        ACTION_PRESERVE,
-} Action;
-
-typedef struct Steady {
-        const char *name;
-        pid_t pid;
-        int pidfd;
-        bool is_child;                  /* we forked QEMU: its exit status is ours to read */
-        Qmp *qmp;
-        int epfd, sigfd, timerfd;
-        Action on_poweroff, on_reboot, on_crash;
-        uint64_t shutdown_timeout_usec;
-
-        bool running;                   /* vCPUs run */
-        bool stop_requested;            /* SIGTERM: systemctl stop */
-        int stop_stage;                 /* 0 none, 1 powerdown sent, 2 quit sent, 3 SIGKILL sent */
-        bool guest_shutdown;            /* a SHUTDOWN event was seen: a clean end */
-        bool guest_poweroff;            /* ... and the guest itself powered off (not our quit) */
-        int forced_exit;                /* exit status decided by an event (panic), 0 = none */
-        bool done;
-        int exit_code;
-} Steady;
 
 static void notify_status(const char *status) {
         _cleanup_free_ char *s = NULL;
@@ -69,7 +47,19 @@ static void notify_status(const char *status) {
                 (void) notify_send(s);
 }
 
-static void send_async(Steady *s, const char *command) {
+void steady_set_state(Steady *s, const char *state, const char *reason) {
+        if (streq_ptr(s->state, state) && streq_ptr(s->state_reason, reason))
+                return;
+        char *copy = strdup(reason ?: "unknown");
+        if (!copy)
+                return;
+        s->state = state;
+        free(s->state_reason);
+        s->state_reason = copy;
+        steady_bus_state_changed(s);
+}
+
+void steady_send(Steady *s, const char *command) {
         int r;
 
         if (!s->qmp) {
@@ -97,13 +87,14 @@ static void request_quit(Steady *s) {
         if (s->stop_stage >= 2)
                 return;
         s->stop_stage = 2;
-        send_async(s, "quit");
+        steady_send(s, "quit");
         arm_timer(s, QUIT_TIMEOUT_USEC);
 }
 
-static void restart_guest(Steady *s) {
-        send_async(s, "system_reset");
-        send_async(s, "cont");
+static void restart_guest(Steady *s, const char *reason) {
+        s->resume_reason = reason;
+        steady_send(s, "system_reset");
+        steady_send(s, "cont");
 }
 
 /* ---- QMP events ---- */
@@ -112,9 +103,15 @@ static void handle_event(Steady *s, const char *event, const char *reason) {
         if (streq(event, "STOP")) {
                 s->running = false;
                 notify_status(s->stop_requested ? "Shutting down (paused)" : "Paused");
+                if (s->stop_after_shutdown)
+                        s->stop_after_shutdown = false;         /* the state says why already */
+                else
+                        steady_set_state(s, s->stop_requested ? "shutting-down" : "paused", reason ?: "user");
         } else if (streq(event, "RESUME")) {
                 s->running = true;
                 notify_status("Running");
+                steady_set_state(s, s->stop_requested ? "shutting-down" : "running", s->resume_reason ?: "unpaused");
+                s->resume_reason = NULL;
         } else if (streq(event, "SHUTDOWN")) {
                 s->guest_shutdown = true;
                 if (s->stop_stage >= 2 && streq_ptr(reason, "host-qmp-quit")) {
@@ -125,27 +122,39 @@ static void handle_event(Steady *s, const char *event, const char *reason) {
                 }
                 if (streq_ptr(reason, "guest-shutdown"))
                         s->guest_poweroff = true;
+                s->stop_after_shutdown = true;
                 log_struct(LOG_INFO, VMUNIT_MESSAGE_VM_GUEST_EVENT, "Guest shut down (%s).", strempty(reason));
                 if (s->stop_requested) {
                         request_quit(s);
                         return;
                 }
+                if (s->fake_reboot) {
+                        /* Reboot() pressed the power button: the guest's power-off is its reboot. */
+                        log_struct(LOG_INFO, VMUNIT_MESSAGE_VM_GUEST_EVENT, "Rebooting the guest (Reboot requested).");
+                        s->fake_reboot = false;
+                        s->guest_shutdown = s->guest_poweroff = false;
+                        restart_guest(s, "rebooted");
+                        return;
+                }
                 switch (s->on_poweroff) {
                 case ACTION_RESTART:
                         s->guest_shutdown = s->guest_poweroff = false;
-                        restart_guest(s);
+                        restart_guest(s, "restarted");
                         break;
                 case ACTION_PRESERVE:
                         notify_status("Powered off (preserved)");
+                        steady_set_state(s, "powered-off", reason);
                         break;
                 case ACTION_DESTROY:
                         notify_status("Powered off");
+                        steady_set_state(s, "shutting-down", reason);
                         request_quit(s);
                         break;
                 }
         } else if (streq(event, "RESET")) {
                 log_struct(LOG_INFO, VMUNIT_MESSAGE_VM_GUEST_EVENT, "Guest reset (%s).", strempty(reason));
-                if (s->stop_requested)
+                /* <on_reboot> is about the guest's own reboots, not a Reset() or our restart_guest(). */
+                if (s->stop_requested || (reason && startswith(reason, "host-")))
                         return;
                 switch (s->on_reboot) {
                 case ACTION_DESTROY:
@@ -153,22 +162,25 @@ static void handle_event(Steady *s, const char *event, const char *reason) {
                         request_quit(s);
                         break;
                 case ACTION_PRESERVE:
-                        send_async(s, "stop");
+                        steady_send(s, "stop");
                         break;
                 case ACTION_RESTART:
                         break;          /* QEMU resets the machine itself */
                 }
         } else if (streq(event, "GUEST_PANICKED")) {
                 log_struct(LOG_WARNING, VMUNIT_MESSAGE_VM_FAILED, "Guest panicked.");
+                s->stop_after_shutdown = true;  /* QEMU pauses a panicked guest */
                 switch (s->on_crash) {
                 case ACTION_RESTART:
-                        restart_guest(s);
+                        restart_guest(s, "crash-restarted");
                         break;
                 case ACTION_PRESERVE:
                         notify_status("Crashed (preserved)");
+                        steady_set_state(s, "crashed", "panicked");
                         break;
                 case ACTION_DESTROY:
                         s->forced_exit = VMUNIT_EXIT_GUEST_CRASHED;
+                        steady_set_state(s, "crashed", "panicked");
                         request_quit(s);
                         break;
                 }
@@ -223,6 +235,7 @@ static void request_stop(Steady *s) {
                 return;
         s->stop_requested = true;
         (void) notify_send("STOPPING=1\nSTATUS=Shutting down");
+        steady_set_state(s, "shutting-down", "user");
         if (s->qmp && s->running && s->shutdown_timeout_usec == 0) {
                 /* No time for the guest at all (the host-shutdown policy "kill" sets this): the
                  * power button would only race with the quit. */
@@ -245,7 +258,7 @@ static void request_stop(Steady *s) {
                 return;
         }
         s->stop_stage = 1;
-        send_async(s, "system_powerdown");
+        steady_send(s, "system_powerdown");
         arm_timer(s, s->shutdown_timeout_usec);
 }
 
@@ -254,6 +267,12 @@ static void on_signal(Steady *s) {
 
         while (read(s->sigfd, &si, sizeof(si)) == (ssize_t) sizeof(si))
                 request_stop(s);
+}
+
+void steady_destroy(Steady *s) {
+        s->destroy_requested = true;
+        steady_set_state(s, "shutting-down", "destroyed");
+        (void) pidfd_send_signal(s->pidfd, SIGKILL, NULL, 0);
 }
 
 /* ---- QEMU's exit ---- */
@@ -272,6 +291,10 @@ static void on_qemu_exit(Steady *s) {
 
         if (s->forced_exit)
                 code = s->forced_exit;
+        else if (s->destroy_requested) {
+                log_struct(LOG_INFO, VMUNIT_MESSAGE_VM_STOPPED, "VM '%s' destroyed (QEMU killed on request).", s->name);
+                code = 0;
+        }
         else if (have_status && si.si_code == CLD_EXITED && si.si_status != 0) {
                 log_struct(LOG_ERR, VMUNIT_MESSAGE_VM_FAILED, "QEMU exited with status %d.", si.si_status);
                 code = VMUNIT_EXIT_QEMU_FAILED;
@@ -308,7 +331,7 @@ static void on_qemu_exit(Steady *s) {
 
 /* ---- set-up and loop ---- */
 
-enum { SOURCE_PIDFD = 1, SOURCE_QMP, SOURCE_SIGNAL, SOURCE_TIMER };
+enum { SOURCE_PIDFD = 1, SOURCE_QMP, SOURCE_SIGNAL, SOURCE_TIMER, SOURCE_BUS };
 
 static int watch(Steady *s, int fd, uint64_t source) {
         struct epoll_event ev = { .events = EPOLLIN, .data.u64 = source };
@@ -316,15 +339,46 @@ static int watch(Steady *s, int fd, uint64_t source) {
         return epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
 }
 
+/* The bus fd's events change with what sd-bus has to send; its timeout is an absolute CLOCK_MONOTONIC
+ * time (method calls we made, polkit's answer). Returns the epoll_wait() timeout in ms. */
+static int bus_rearm(Steady *s, bool *added) {
+        struct epoll_event ev = { .data.u64 = SOURCE_BUS };
+        uint64_t timeout, now;
+        struct timespec ts;
+        uint32_t events;
+        int fd;
+
+        fd = steady_bus_fd(s, &events, &timeout);
+        ev.events = events;
+        if (fd < 0) {
+                *added = false;         /* closing the fd (sd_bus_flush_close_unref) left epoll */
+                return -1;
+        }
+        if (epoll_ctl(s->epfd, *added ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &ev) < 0)
+                log_warning_errno(-errno, "Failed to watch the bus, ignoring: %m");
+        else
+                *added = true;
+        if (timeout == UINT64_MAX)
+                return -1;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        now = (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000ULL;
+        return timeout <= now ? 0 : (int) MIN((timeout - now + 999) / 1000, (uint64_t) INT32_MAX);
+}
+
 static int run_loop(Steady *s) {
+        bool bus_added = false;
+
         while (!s->done) {
-                struct epoll_event ev[4];
-                int n = epoll_wait(s->epfd, ev, (int) ELEMENTSOF(ev), -1);
+                struct epoll_event ev[5];
+                int timeout_ms = bus_rearm(s, &bus_added);
+                int n = epoll_wait(s->epfd, ev, (int) ELEMENTSOF(ev), timeout_ms);
 
                 if (n < 0 && errno == EINTR)
                         continue;
                 if (n < 0)
                         return -errno;
+                if (n == 0)
+                        steady_bus_process(s);          /* a bus timeout */
                 for (int i = 0; i < n && !s->done; i++)
                         switch (ev[i].data.u64) {
                         case SOURCE_PIDFD:
@@ -339,6 +393,9 @@ static int run_loop(Steady *s) {
                                 break;
                         case SOURCE_TIMER:
                                 on_timer(s);
+                                break;
+                        case SOURCE_BUS:
+                                steady_bus_process(s);
                                 break;
                         }
         }
@@ -394,7 +451,7 @@ static int unhex(const char *h, char **ret, size_t *ret_size) {
 int main(int argc, char *argv[]) {
         enum { ARG_NAME = 0x100, ARG_UUID, ARG_PID, ARG_CHILD, ARG_PIDFD, ARG_QMP_FD, ARG_LOCK_FD, ARG_QMP_INPUT,
                ARG_EVENT, ARG_RUNNING, ARG_ON_POWEROFF, ARG_ON_REBOOT, ARG_ON_CRASH, ARG_SHUTDOWN_TIMEOUT,
-               ARG_READY, ARG_RELEASE, ARG_RUNTIME_DIR };
+               ARG_READY, ARG_RELEASE, ARG_RUNTIME_DIR, ARG_VCPUS, ARG_MEMORY_KIB };
         static const struct option options[] = {
                 { "name",                  required_argument, NULL, ARG_NAME             },
                 { "uuid",                  required_argument, NULL, ARG_UUID             },
@@ -413,6 +470,8 @@ int main(int argc, char *argv[]) {
                 { "ready",                 required_argument, NULL, ARG_READY            },
                 { "release",               required_argument, NULL, ARG_RELEASE          },
                 { "runtime-dir",           required_argument, NULL, ARG_RUNTIME_DIR      },
+                { "vcpus",                 required_argument, NULL, ARG_VCPUS            },
+                { "memory-kib",            required_argument, NULL, ARG_MEMORY_KIB       },
                 {}
         };
         Steady s = { .pidfd = -EBADF, .epfd = -EBADF, .sigfd = -EBADF, .timerfd = -EBADF };
@@ -420,7 +479,7 @@ int main(int argc, char *argv[]) {
         _cleanup_free_ char *input = NULL, *ready = NULL;
         const char *uuid = NULL, *release = NULL, *ready_status = NULL, *runtime_dir = "/run/vmunit";
         size_t input_size = 0;
-        int c, pid = 0, qmp_fd = -EBADF, lock_fd = -EBADF, r;
+        int c, pid = 0, qmp_fd = -EBADF, lock_fd = -EBADF, vcpus = 0, r;
         sigset_t mask;
 
         while ((c = getopt_long(argc, argv, "", options, NULL)) >= 0) {
@@ -449,6 +508,14 @@ int main(int argc, char *argv[]) {
                 case ARG_READY:             ready_status = optarg; break;
                 case ARG_RELEASE:           release = optarg; break;
                 case ARG_RUNTIME_DIR:       runtime_dir = optarg; break;
+                case ARG_VCPUS:             r = parse_int(optarg, &vcpus); break;
+                case ARG_MEMORY_KIB: {
+                        char *end;
+                        errno = 0;
+                        s.memory_kib = strtoull(optarg, &end, 10);
+                        r = errno || end == optarg || *end ? -EINVAL : 0;
+                        break;
+                }
                 default:                    r = -EINVAL; break;
                 }
                 if (r < 0) {
@@ -461,6 +528,11 @@ int main(int argc, char *argv[]) {
                 return VMUNIT_EXIT_SETUP;
         }
         s.pid = pid;
+        s.uuid = uuid ?: "";
+        s.runtime_dir = runtime_dir;
+        s.vcpus = (unsigned) vcpus;
+        s.state = s.running ? "running" : "paused";
+        s.state_reason = strdup(s.running ? "booted" : "start-paused");
         log_set_vm(s.name, uuid);
         (void) lock_fd;                 /* held open, never used: the runtime dir stays ours */
 
@@ -498,6 +570,9 @@ int main(int argc, char *argv[]) {
                 goto kill;
         }
 
+        /* Before READY=1: whoever waited for the start can talk to the VM at once. */
+        (void) steady_bus_open(&s);
+
         if (ready_status) {
                 if (asprintf(&ready, "READY=1\nSTATUS=%s", ready_status) < 0) {
                         r = log_error_errno(-ENOMEM, "Out of memory.");
@@ -534,6 +609,8 @@ release: {
         _cleanup_free_ char *rt = NULL;
         char status[32];
         snprintf(status, sizeof(status), "--exit-status=%d", s.exit_code);
+        steady_bus_close(&s);
+        free(s.state_reason);
         s.qmp = qmp_free(s.qmp);
         if (asprintf(&rt, "--runtime-dir=%s", runtime_dir) < 0)
                 return s.exit_code;

@@ -5,11 +5,10 @@
  * paused: the pty behind each pty chardev, the VNC/SPICE port an autoport got, and QEMU's pid as
  * <domain id=>. Written once per start; a re-attached supervisor finds it in place.
  */
-#include <fcntl.h>
 #include <stdio.h>
-#include <unistd.h>
 
 #include "domxml-write.h"
+#include "fs-util.h"
 #include "log.h"
 #include "vm.h"
 
@@ -87,9 +86,7 @@ static void live_graphics(Vm *vm) {
 }
 
 int vm_live_xml_write(Vm *vm) {
-        _cleanup_free_ char *xml = NULL, *error = NULL, *path = NULL, *tmp = NULL;
-        _cleanup_close_ int fd = -EBADF;
-        size_t n;
+        _cleanup_free_ char *xml = NULL, *error = NULL;
         int r;
 
         live_ptys(vm);
@@ -99,18 +96,9 @@ int vm_live_xml_write(Vm *vm) {
         if (r < 0)
                 return log_error_errno(r, "Failed to write the live XML: %s", error ?: "%m");
 
-        if (asprintf(&path, "%s/" LIVE_XML_NAME, vm->runtime_dir) < 0 ||
-            asprintf(&tmp, "%s/." LIVE_XML_NAME ".tmp", vm->runtime_dir) < 0)
-                return log_error_errno(-ENOMEM, "Out of memory.");
         /* Only for the supervisor (and root): it may name host paths QEMU's user must not learn. */
-        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-        if (fd < 0)
-                return log_error_errno(-errno, "Failed to create '%s': %m", tmp);
-        n = strlen(xml);
-        if (write(fd, xml, n) != (ssize_t) n || rename(tmp, path) < 0) {
-                r = log_error_errno(errno ? -errno : -EIO, "Failed to write '%s': %m", path);
-                (void) unlink(tmp);
-                return r;
-        }
+        r = write_file_atomic(vm->runtime_dir, LIVE_XML_NAME, xml, strlen(xml), 0600);
+        if (r < 0)
+                return log_error_errno(r, "Failed to write '%s/" LIVE_XML_NAME "': %m", vm->runtime_dir);
         return 0;
 }

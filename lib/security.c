@@ -11,6 +11,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "apparmor-profile.h"
 #include "cleanup.h"
 #include "security.h"
 #include "security-selinux.h"
@@ -555,24 +556,56 @@ int security_journal_append(const char *journal, const char *driver, const char 
 
 typedef int (*RestoreFile)(const char *path, const char *original);
 
+/* A per-VM resource that no other VM shares: the VM's AppArmor profile (path: the profile, original:
+ * the domain UUID) and its SELinux category pair (path: the registry, original: the VM name). */
+static int restore_apparmor(const char *path, const char *uuid) {
+        _cleanup_free_ char *dir = strdup(path), *output = NULL;
+        char *slash;
+        int r;
+
+        if (!dir)
+                return -ENOMEM;
+        slash = strrchr(dir, '/');
+        if (!slash)
+                return -EINVAL;
+        *slash = 0;
+        r = apparmor_parser_run(NULL, APPARMOR_PARSER_REMOVE, path, &output);
+        if (r < 0 && r != -ENOENT)
+                return r;
+        return apparmor_profile_delete(dir, uuid, false);
+}
+
+static int restore_mcs(const char *dir, const char *name) {
+        int r = security_selinux_mcs_release(dir, name);
+        return r == -ENOENT ? 0 : r;
+}
+
 static const struct {
         const char *driver;
         RestoreFile restore;
+        bool shared;                    /* files other VMs may use too: the remembered refcount decides */
 } restorers[] = {
-        { "dac", security_dac_restore_file },
-        { "selinux", security_selinux_restore_file },
+        { "dac",         security_dac_restore_file,     true  },
+        { "selinux",     security_selinux_restore_file, true  },
+        { "apparmor",    restore_apparmor,              false },
+        { "selinux-mcs", restore_mcs,                   false },
 };
 
 static int restore_one(const char *driver, const char *path, const char *journal_original) {
         _cleanup_free_ char *original = NULL;
         RestoreFile restore = NULL;
+        bool shared = false;
         int r;
 
         for (size_t i = 0; i < ELEMENTSOF(restorers); i++)
-                if (streq(restorers[i].driver, driver))
+                if (streq(restorers[i].driver, driver)) {
                         restore = restorers[i].restore;
+                        shared = restorers[i].shared;
+                }
         if (!restore)
                 return -EPROTONOSUPPORT;
+        if (!shared)
+                return restore(path, journal_original);
         r = security_remember_release(path, driver, &original);
         if (r == 0)
                 return 0;               /* another VM still uses it */
@@ -654,4 +687,54 @@ int security_lock(const char *lock_path) {
                 return r;
         }
         return fd;
+}
+
+int security_drivers_select(char * const *configured, bool selinux_enabled, bool apparmor_enabled,
+                            const VmSeclabel *seclabel, const char *conf_path, const char *domain_path,
+                            unsigned *ret, char **ret_error) {
+        static const struct {
+                const char *name, *what;
+                unsigned bit;
+        } drivers[] = {
+                { "dac",      "DAC",      SECURITY_DRIVER_DAC },
+                { "selinux",  "SELinux",  SECURITY_DRIVER_SELINUX },
+                { "apparmor", "AppArmor", SECURITY_DRIVER_APPARMOR },
+        };
+        unsigned mask = 0;
+
+        if (!configured)
+                mask = SECURITY_DRIVER_DAC | (selinux_enabled ? SECURITY_DRIVER_SELINUX : 0) |
+                       (apparmor_enabled ? SECURITY_DRIVER_APPARMOR : 0);
+        else
+                for (size_t i = 0; i < ELEMENTSOF(drivers); i++) {
+                        if (!strv_contains(configured, drivers[i].name))
+                                continue;
+                        if ((drivers[i].bit == SECURITY_DRIVER_SELINUX && !selinux_enabled) ||
+                            (drivers[i].bit == SECURITY_DRIVER_APPARMOR && !apparmor_enabled)) {
+                                if (ret_error && asprintf(ret_error, "%s: security_driver '%s': %s is not enabled on this host.",
+                                                          conf_path, drivers[i].name, drivers[i].what) < 0)
+                                        *ret_error = NULL;
+                                return -EOPNOTSUPP;
+                        }
+                        mask |= drivers[i].bit;
+                }
+
+        if (seclabel && seclabel->present) {
+                unsigned bit = 0;
+                for (size_t i = 0; i < ELEMENTSOF(drivers); i++)
+                        if (streq_ptr(seclabel->model, drivers[i].name))
+                                bit = drivers[i].bit;
+                if (seclabel->model && !streq(seclabel->model, "none") && !(mask & bit)) {
+                        if (ret_error && asprintf(ret_error, "%s:%u: <seclabel>: model '%s' is not an active security driver "
+                                                  "on this host (see security_driver in %s)", domain_path, seclabel->line,
+                                                  seclabel->model, conf_path) < 0)
+                                *ret_error = NULL;
+                        return -EOPNOTSUPP;
+                }
+                if (streq_ptr(seclabel->type, "none"))
+                        mask &= ~(seclabel->model && !streq(seclabel->model, "none") ? bit :
+                                  SECURITY_DRIVER_SELINUX | SECURITY_DRIVER_APPARMOR);
+        }
+        *ret = mask;
+        return 0;
 }

@@ -144,3 +144,21 @@ int security_dac_restore_file(const char *path, const char *original);
 /* A host-wide lock around prepare/restore (the xattr read-modify-write of shared files), on
  * @lock_path (/run/vmunit/security.lock). Returns the fd to close, or -errno. */
 int security_lock(const char *lock_path);
+
+/* ---- which drivers ---- */
+
+typedef enum SecurityDriverMask {
+        SECURITY_DRIVER_DAC      = 1 << 0,
+        SECURITY_DRIVER_SELINUX  = 1 << 1,
+        SECURITY_DRIVER_APPARMOR = 1 << 2,
+} SecurityDriverMask;
+
+/* The drivers that confine a domain. @configured is vmunit.conf's security_driver: NULL detects (dac,
+ * plus selinux and apparmor where the host runs them), "none" alone means none. A configured MAC
+ * driver the host does not run is an error naming @conf_path, and so is a <seclabel model=> that is
+ * not an active driver (naming @domain_path and the line). <seclabel type='none'> switches its model
+ * off for this domain (without a model: every MAC driver; QEMU still runs as vmunit.conf's user).
+ * Returns 0 with SecurityDriverMask bits in *@ret, or -EOPNOTSUPP with *@ret_error. */
+int security_drivers_select(char * const *configured, bool selinux_enabled, bool apparmor_enabled,
+                            const VmSeclabel *seclabel, const char *conf_path, const char *domain_path,
+                            unsigned *ret, char **ret_error);

@@ -8,7 +8,6 @@
  */
 #include <cap-ng.h>
 #include <grp.h>
-#include <pwd.h>
 #include <seccomp.h>
 #include <stdio.h>
 #include <sys/prctl.h>
@@ -19,51 +18,6 @@
 #include "seccomp-policy.h"
 
 DEFINE_CLEANUP_FUNC(scmp_filter_ctx, seccomp_release);
-
-/* "+N" or "N" -> N; else -EINVAL (a name). */
-static int parse_id(const char *s, unsigned long *ret) {
-        char *end;
-
-        if (*s == '+')
-                s++;
-        if (*s < '0' || *s > '9')
-                return -EINVAL;
-        errno = 0;
-        *ret = strtoul(s, &end, 10);
-        return errno || *end || *ret >= (unsigned long) UINT32_MAX ? -EINVAL : 0;
-}
-
-int sandbox_user_lookup(const char *user, const char *group, SandboxUser *ret, char **ret_name) {
-        struct passwd *pw;
-        unsigned long n;
-        gid_t gid;
-
-        errno = 0;
-        if (parse_id(user, &n) >= 0)
-                pw = getpwuid((uid_t) n);
-        else
-                pw = getpwnam(user);
-        if (!pw)
-                return errno > 0 ? -errno : -ESRCH;
-        gid = pw->pw_gid;
-        if (group) {
-                struct group *gr;
-
-                errno = 0;
-                if (parse_id(group, &n) >= 0)
-                        gr = getgrgid((gid_t) n);
-                else
-                        gr = getgrnam(group);
-                if (!gr)
-                        return errno > 0 ? -errno : -ENXIO;
-                gid = gr->gr_gid;
-        }
-        *ret_name = strdup(pw->pw_name);
-        if (!*ret_name)
-                return -ENOMEM;
-        *ret = (SandboxUser) { .uid = pw->pw_uid, .gid = gid, .name = *ret_name };
-        return 0;
-}
 
 int sandbox_seccomp(void) {
         _cleanup_(seccomp_releasep) scmp_filter_ctx ctx = NULL;
@@ -93,7 +47,7 @@ int sandbox_seccomp(void) {
         return seccomp_load(ctx);
 }
 
-int sandbox_enter(const SandboxUser *user) {
+int sandbox_enter(const SandboxUser *user, bool no_new_privs) {
         /* The bounding set first: dropping from it needs CAP_SETPCAP, which the uid change
          * below takes away. */
         capng_clear(CAPNG_SELECT_ALL);
@@ -120,8 +74,13 @@ int sandbox_enter(const SandboxUser *user) {
         if (capng_have_capabilities(CAPNG_SELECT_CAPS) != CAPNG_NONE)
                 return -EPERM;
 
+        /* Under an SELinux or AppArmor label the exec is a label transition, which the kernel refuses
+         * under no_new_privs (and a seccomp filter needs no_new_privs without CAP_SYS_ADMIN): then the
+         * label confines QEMU, and QEMU's own -sandbox (seccomp_sandbox, after the exec) filters its
+         * system calls, as under libvirt. */
+        if (!no_new_privs)
+                return 0;
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 return -errno;
-
         return sandbox_seccomp();
 }

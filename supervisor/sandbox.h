@@ -5,6 +5,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 typedef struct SandboxUser {
@@ -13,14 +14,10 @@ typedef struct SandboxUser {
         const char *name;               /* for initgroups(): supplementary groups such as kvm */
 } SandboxUser;
 
-/* Resolves @user (a name, a numeric uid, or libvirt's "+UID") in the parent, before fork(), and
- * @group the same way; a NULL @group means the user's primary group. Returns -ESRCH for an unknown
- * user, -ENXIO for an unknown group. */
-int sandbox_user_lookup(const char *user, const char *group, SandboxUser *ret, char **ret_name);
-
-/* In the child: applies everything. After success the process has no capability left and
- * cannot gain one. Returns 0 or -errno. */
-int sandbox_enter(const SandboxUser *user);
+/* In the child: applies everything. After success the process has no capability left and, with
+ * @no_new_privs, cannot gain one and runs under the seccomp deny-list; without it (a MAC label
+ * takes over at exec) neither is set here. Returns 0 or -errno. */
+int sandbox_enter(const SandboxUser *user, bool no_new_privs);
 
 /* Installs the seccomp deny-list (also used alone by the tests). */
 int sandbox_seccomp(void);

@@ -21,7 +21,7 @@ static _noreturn_ void child_fail(int err_fd, int error) {
         _exit(127);
 }
 
-static _noreturn_ void child(const QemuCommand *cmd, const SandboxUser *user, int sync_fd, int err_fd,
+static _noreturn_ void child(const QemuCommand *cmd, const SpawnConfine *confine, int sync_fd, int err_fd,
                              int out_fd, int log_fd) {
         struct sigaction sa = { .sa_handler = SIG_DFL };
         sigset_t all;
@@ -57,7 +57,12 @@ static _noreturn_ void child(const QemuCommand *cmd, const SandboxUser *user, in
                 for (int fd = 4; fd < 65536; fd++)
                         (void) close(fd);
 
-        r = sandbox_enter(user);
+        if (confine->exec_labels) {
+                r = confine->exec_labels(confine->userdata);
+                if (r < 0)
+                        child_fail(err_fd, r);
+        }
+        r = sandbox_enter(confine->user, confine->no_new_privs);
         if (r < 0)
                 child_fail(err_fd, r);
 
@@ -65,7 +70,7 @@ static _noreturn_ void child(const QemuCommand *cmd, const SandboxUser *user, in
         child_fail(err_fd, -errno);
 }
 
-int spawn_qemu(const QemuCommand *cmd, const SandboxUser *user, const char *vm_name,
+int spawn_qemu(const QemuCommand *cmd, const SpawnConfine *confine, const char *vm_name,
                pid_t *ret_pid, int *ret_pidfd, int *ret_sync_fd, int *ret_err_fd) {
         _cleanup_close_ int out_fd = -EBADF, log_fd = -EBADF;
         int sync_pipe[2], err_pipe[2], pidfd;
@@ -103,7 +108,7 @@ int spawn_qemu(const QemuCommand *cmd, const SandboxUser *user, const char *vm_n
         if (pid == 0) {
                 close(sync_pipe[1]);
                 close(err_pipe[0]);
-                child(cmd, user, sync_pipe[0], err_pipe[1], out_fd, log_fd);
+                child(cmd, confine, sync_pipe[0], err_pipe[1], out_fd, log_fd);
         }
 
         close(sync_pipe[0]);

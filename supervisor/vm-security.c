@@ -1,26 +1,22 @@
 /*
- * The supervisor's side of the security drivers (lib/security*.c): which drivers are active for
- * this VM, preparing the host's files before QEMU starts, and undoing it (on stop, on a failed
- * start, and after a supervisor crash that took QEMU with it).
+ * The supervisor's side of the security drivers (lib/security*.c, lib/apparmor-profile.c): which
+ * drivers confine this VM, preparing the host before QEMU starts (files handed to QEMU's user,
+ * SELinux labels and category pair, the AppArmor profile), the labels the child takes on before
+ * exec, and undoing all of it from the journal (on stop, on a failed start, and after a supervisor
+ * crash that took QEMU with it).
  */
 #include <grp.h>
 #include <stdio.h>
 #include <unistd.h>
 
+#include "apparmor-profile.h"
 #include "log.h"
+#include "security-selinux.h"
 #include "security.h"
 #include "strv.h"
 #include "vm.h"
 
 #define SECURITY_LOCK_NAME "security.lock"
-
-static bool driver_active(const Vm *vm, const char *name) {
-        char **list = vm->cfg.conf->security_driver;
-
-        if (!list)                      /* detect: DAC always */
-                return streq(name, "dac");
-        return strv_contains(list, name);
-}
 
 static int lock_registry(const Vm *vm) {
         _cleanup_free_ char *path = NULL;
@@ -30,62 +26,197 @@ static int lock_registry(const Vm *vm) {
         return security_lock(path);
 }
 
-int vm_security_prepare(Vm *vm) {
+static int config_error(int r, const char *error, const char *fallback) {
+        return log_full_errno(LOG_ERR, r, VMUNIT_MESSAGE_VM_CONFIG, "%s", error ?: fallback);
+}
+
+/* QEMU's supplementary groups (kvm ...) count for the access check, as they will in QEMU. */
+static int qemu_groups(const Vm *vm, gid_t **ret, size_t *ret_n) {
+        _cleanup_free_ gid_t *groups = NULL;
+        int n_groups = 64;
+
+        for (;;) {
+                gid_t *g = realloc(groups, n_groups * sizeof(gid_t));
+                if (!g)
+                        return -ENOMEM;
+                groups = g;
+                int n = n_groups;
+                if (getgrouplist(vm->user_name, vm->user.gid, groups, &n) >= 0) {
+                        *ret = TAKE_PTR(groups);
+                        *ret_n = (size_t) n;
+                        return 0;
+                }
+                if (n <= n_groups)
+                        return -EIO;
+                n_groups = n;
+        }
+}
+
+static int prepare_selinux(Vm *vm, const SecurityResources *res) {
+        _cleanup_(security_selinux_base_done) SelinuxBaseContexts base = {};
+        _cleanup_free_ char *error = NULL;
+        SelinuxMcs mcs = {};
+        bool needs_mcs;
+        int r;
+
+        r = security_selinux_base_load(&(SelinuxBaseOptions) { .required = true }, &base, &error);
+        if (r < 0)
+                return config_error(r, error, "Failed to read SELinux's virtual domain and image contexts.");
+        needs_mcs = security_selinux_needs_mcs(vm->def);
+        if (needs_mcs) {
+                r = security_selinux_mcs_allocate(SELINUX_MCS_REGISTRY_DIR, vm->cfg.name, &mcs);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to allocate an MCS category pair in '%s': %m",
+                                               SELINUX_MCS_REGISTRY_DIR);
+                /* The pair goes back with the journal, whatever happens next. */
+                r = security_journal_append(vm->security_journal, "selinux-mcs", SELINUX_MCS_REGISTRY_DIR, vm->cfg.name);
+                if (r < 0) {
+                        (void) security_selinux_mcs_release(SELINUX_MCS_REGISTRY_DIR, vm->cfg.name);
+                        return log_error_errno(r, "Failed to record the MCS pair in '%s': %m", vm->security_journal);
+                }
+        }
+        r = security_selinux_labels_compute(vm->def, &base, needs_mcs ? &mcs : NULL, vm->domain_path,
+                                            &vm->selinux_labels, &error);
+        if (r < 0)
+                return config_error(r, error, "Failed to compute the SELinux labels.");
+        r = security_selinux_prepare(res, &(SecuritySelinuxOptions) {
+                                             .labels = &vm->selinux_labels,
+                                             .remember = vm->cfg.conf->remember_owner,
+                                             .journal = vm->security_journal,
+                                             .domain_path = vm->domain_path,
+                                     }, &error);
+        if (r < 0)
+                return config_error(r, error, "Failed to label the domain's files for SELinux.");
+        r = security_selinux_seclabel_fill(vm->def, &vm->selinux_labels);
+        if (r < 0)
+                return log_error_errno(r, "Out of memory.");
+        log_debug("SELinux: QEMU runs as %s.", strempty(vm->selinux_labels.process));
+        return 0;
+}
+
+static int prepare_apparmor(Vm *vm, const QemuBuildOptions *build) {
+        _cleanup_(apparmor_rules_done) AppArmorRules rules = {};
+        _cleanup_free_ char *error = NULL, *files = NULL, *profile = NULL, *output = NULL;
+        bool created;
+        int r;
+
+        if (!vm->def->uuid)
+                return config_error(-EINVAL, NULL, "AppArmor: the domain has no UUID to name its profile after.");
+        r = apparmor_profile_name(vm->def->uuid, vm->apparmor_profile);
+        if (r < 0)
+                return log_error_errno(r, "Invalid UUID '%s' for an AppArmor profile: %m", vm->def->uuid);
+        r = apparmor_rules_collect(vm->def, &(AppArmorOptions) { .filename = vm->domain_path, .build = build },
+                                   &rules, &error);
+        if (r >= 0)
+                r = apparmor_rules_resolve(&rules, vm->def, NULL, &error);
+        if (r >= 0)
+                r = apparmor_files_render(&rules, vm->def->uuid, &files);
+        if (r < 0)
+                return config_error(r, error, "Failed to compute the AppArmor rules.");
+        r = apparmor_profile_path(APPARMOR_PROFILE_DIR, vm->def->uuid, false, &profile);
+        if (r < 0)
+                return log_error_errno(r, "Out of memory.");
+        /* Journal first: the profile is unloaded and its .files removed on every way out. */
+        r = security_journal_append(vm->security_journal, "apparmor", profile, vm->def->uuid);
+        if (r < 0)
+                return log_error_errno(r, "Failed to record the AppArmor profile in '%s': %m", vm->security_journal);
+        r = apparmor_profile_install(APPARMOR_PROFILE_DIR, NULL, vm->def->uuid, files, &created, &error);
+        if (r < 0)
+                return config_error(r, error, "Failed to write the AppArmor profile.");
+        r = apparmor_parser_run(NULL, APPARMOR_PARSER_REPLACE, profile, &output);
+        if (r < 0)
+                return log_full_errno(LOG_ERR, r, VMUNIT_MESSAGE_VM_CONFIG, "apparmor_parser -r '%s' failed: %s",
+                                      profile, output ?: "%m");
+        log_debug("AppArmor: profile %s %s and loaded.", vm->apparmor_profile, created ? "created" : "kept");
+        return 0;
+}
+
+int vm_security_prepare(Vm *vm, const QemuBuildOptions *build) {
         _cleanup_(security_resources_done) SecurityResources res = {};
         _cleanup_free_ gid_t *groups = NULL;
         _cleanup_free_ char *error = NULL;
         _cleanup_close_ int lock_fd = -EBADF;
-        bool dac = driver_active(vm, "dac") && vm->cfg.conf->dynamic_ownership;
-        int n_groups = 64, r;
+        size_t n_groups = 0;
+        unsigned drivers;
+        bool dac;
+        int r;
+
+        r = security_drivers_select(vm->cfg.conf->security_driver, security_selinux_enabled(), apparmor_is_enabled(),
+                                    &vm->def->seclabel, vm->cfg.conf_path, vm->domain_path, &drivers, &error);
+        if (r < 0)
+                return config_error(r, error, "No usable security driver.");
+        dac = (drivers & SECURITY_DRIVER_DAC) && vm->cfg.conf->dynamic_ownership;
+        vm->selinux = drivers & SECURITY_DRIVER_SELINUX;
+        vm->apparmor = drivers & SECURITY_DRIVER_APPARMOR;
+        if (vm->selinux) {
+                r = security_selinux_validate(vm->def, vm->domain_path, &error);
+                if (r < 0)
+                        return config_error(r, error, "Invalid <seclabel>.");
+        }
 
         r = security_resources_collect(vm->def, &res);
+        if (r >= 0)
+                r = qemu_groups(vm, &groups, &n_groups);
         if (r < 0)
-                return log_error_errno(r, "Out of memory.");
-
-        /* QEMU's supplementary groups (kvm ...) count for the access check, as they will in QEMU. */
-        for (;;) {
-                gid_t *g = realloc(groups, n_groups * sizeof(gid_t));
-                if (!g)
-                        return log_error_errno(-ENOMEM, "Out of memory.");
-                groups = g;
-                int n = n_groups;
-                if (getgrouplist(vm->user_name, vm->user.gid, groups, &n) >= 0) {
-                        n_groups = n;
-                        break;
-                }
-                if (n <= n_groups)
-                        return log_error_errno(-EIO, "Failed to list the groups of '%s'.", vm->user_name);
-                n_groups = n;
-        }
+                return log_error_errno(r, "Failed to list the domain's files and QEMU's groups: %m");
         SecurityUser user = {
                 .uid = vm->user.uid,
                 .gid = vm->user.gid,
                 .name = vm->user_name,
                 .groups = groups,
-                .n_groups = (size_t) n_groups,
+                .n_groups = n_groups,
         };
-
+        /* Every check before anything changes. */
         r = security_check_access(&res, &user, dac, vm->domain_path, &error);
         if (r < 0)
-                return log_full_errno(LOG_ERR, r, VMUNIT_MESSAGE_VM_CONFIG, "%s",
-                                      error ?: "Failed to check QEMU's access to the domain's files.");
-        if (!dac)
-                return 0;
+                return config_error(r, error, "Failed to check QEMU's access to the domain's files.");
+        if (dac || vm->selinux) {
+                r = security_check_relabel_allowed(&res, vm->domain_path, &error);
+                if (r < 0)
+                        return config_error(r, error, "A file of the domain may not be relabelled.");
+        }
 
         lock_fd = lock_registry(vm);
         if (lock_fd < 0)
                 return log_error_errno(lock_fd, "Failed to take the security lock in '%s': %m", vm->cfg.runtime_root);
-        SecurityDacOptions o = {
-                .user = &user,
-                .remember_owner = vm->cfg.conf->remember_owner,
-                .journal = vm->security_journal,
-                .domain_path = vm->domain_path,
-        };
-        r = security_dac_prepare(&res, &o, &error);
-        if (r < 0)
-                return log_full_errno(LOG_ERR, r, VMUNIT_MESSAGE_VM_CONFIG, "%s",
-                                      error ?: "Failed to hand the domain's files to QEMU's user.");
-        log_debug("Files handed to QEMU's user %s.", vm->user_name);
+        if (dac) {
+                r = security_dac_prepare(&res, &(SecurityDacOptions) {
+                                                 .user = &user,
+                                                 .remember_owner = vm->cfg.conf->remember_owner,
+                                                 .journal = vm->security_journal,
+                                                 .domain_path = vm->domain_path,
+                                         }, &error);
+                if (r < 0)
+                        return config_error(r, error, "Failed to hand the domain's files to QEMU's user.");
+                log_debug("Files handed to QEMU's user %s.", vm->user_name);
+        }
+        /* On failure below, the caller's release undoes the journal (DAC's part too). */
+        if (vm->selinux) {
+                r = prepare_selinux(vm, &res);
+                if (r < 0)
+                        return r;
+        }
+        if (vm->apparmor) {
+                r = prepare_apparmor(vm, build);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int vm_security_exec_labels(const Vm *vm) {
+        int r;
+
+        if (vm->selinux) {
+                r = security_selinux_exec_label(&vm->selinux_labels);
+                if (r < 0)
+                        return r;
+        }
+        if (vm->apparmor) {
+                r = apparmor_change_onexec(vm->apparmor_profile);
+                if (r < 0)
+                        return r;
+        }
         return 0;
 }
 
@@ -103,5 +234,5 @@ void vm_security_restore(Vm *vm) {
         if (r < 0)
                 log_warning_errno(r, "Some of the VM's files were not restored: %s", error ?: "%m");
         else
-                log_debug("Owners and labels of the VM's files restored.");
+                log_debug("Owners, labels and profiles of the VM restored.");
 }

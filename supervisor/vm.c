@@ -21,6 +21,7 @@
 #include "spawn.h"
 #include "state.h"
 #include "strv.h"
+#include "user-lookup.h"
 #include "vm.h"
 
 #define QMP_CONNECT_TIMEOUT_USEC (30ULL * 1000000ULL)
@@ -59,6 +60,7 @@ Vm *vm_free(Vm *vm) {
                 close(vm->runtime_fd);
         qemu_command_done(&vm->cmd);
         cgroup_plan_done(&vm->plan);
+        security_selinux_labels_done(&vm->selinux_labels);
         vm_def_free(vm->def);
         free(vm->user_name);
         free(vm->unit);
@@ -162,30 +164,22 @@ static int vm_check_files(Vm *vm) {
         return 0;
 }
 
-/* vmunit.conf settings this version does not implement are refused, not silently ignored. */
-static int vm_check_conf(Vm *vm) {
-        STRV_FOREACH(d, vm->cfg.conf->security_driver)
-                if (streq(*d, "selinux") || streq(*d, "apparmor"))
-                        return log_full_errno(LOG_ERR, -EOPNOTSUPP, VMUNIT_MESSAGE_VM_CONFIG,
-                                              "%s: security_driver '%s' is not supported by this version of vmunit "
-                                              "(use dac or none, or leave the key out).", vm->cfg.conf_path, *d);
-        return 0;
-}
-
 static int vm_build(Vm *vm) {
         _cleanup_free_ char *error = NULL;
         const VmunitConfig *conf = vm->cfg.conf;
-        QemuBuildOptions opts = {
+        QemuBuildOptions *opts = &vm->build_opts;
+        *opts = (QemuBuildOptions) {
                 .runtime_dir = vm->runtime_dir,
                 .state_dir = vm->state_dir,
                 .seccomp_sandbox = conf->seccomp_sandbox,
                 .tap_fd_base = 3,
                 .hugetlbfs_mount = conf->hugetlbfs_mount,
                 .spice_tls_x509_dir = conf->spice_tls_x509_cert_dir,
+                .vnc_autoport_search = true,    /* several VMs with autoport: each its own display */
         };
         int r;
 
-        r = qemu_argv_build(vm->def, &opts, &vm->cmd, &error);
+        r = qemu_argv_build(vm->def, opts, &vm->cmd, &error);
         if (r < 0)
                 return log_full_errno(LOG_ERR, r, VMUNIT_MESSAGE_VM_CONFIG, "%s: %s", vm->domain_path,
                                       error ?: "cannot build the QEMU command line");
@@ -362,6 +356,10 @@ static int vm_try_reattach(Vm *vm) {
         return 1;
 }
 
+static int exec_labels(const void *userdata) {
+        return vm_security_exec_labels(userdata);
+}
+
 static int vm_spawn(Vm *vm) {
         _cleanup_close_ int sync_fd = -EBADF, err_fd = -EBADF;
         int r;
@@ -370,7 +368,12 @@ static int vm_spawn(Vm *vm) {
         if (r < 0)
                 return log_error_errno(r, "Failed to prepare '%s' and '%s': %m", vm->runtime_dir, vm->state_dir);
 
-        r = spawn_qemu(&vm->cmd, &vm->user, vm->cfg.name, &vm->pid, &vm->pidfd, &sync_fd, &err_fd);
+        r = spawn_qemu(&vm->cmd, &(SpawnConfine) {
+                                .user = &vm->user,
+                                .no_new_privs = !vm->selinux && !vm->apparmor,
+                                .exec_labels = vm->selinux || vm->apparmor ? exec_labels : NULL,
+                                .userdata = vm,
+                       }, vm->cfg.name, &vm->pid, &vm->pidfd, &sync_fd, &err_fd);
         if (r < 0)
                 return log_error_errno(r, "Failed to fork QEMU: %m");
         vm->is_child = true;
@@ -481,6 +484,8 @@ static int vm_exec_steady(Vm *vm, const char *ready_status) {
         ARG("--ready=%s", ready_status);
         ARG("--release=%s", self);
         ARG("--runtime-dir=%s", vm->cfg.runtime_root);
+        ARG("--vcpus=%u", vm->def->vcpus_current ?: vm->def->vcpus);
+        ARG("--memory-kib=%llu", (unsigned long long) (vm->def->current_memory_kib ?: vm->def->memory_kib));
         STRV_FOREACH(e, vm->startup_events)
                 ARG("--event=%s", *e);
         if (input_size > 0) {
@@ -549,10 +554,8 @@ int vm_start(Vm *vm) {
         r = vm_check_files(vm);
         if (r < 0)
                 goto fail;
-        r = vm_check_conf(vm);
-        if (r < 0)
-                goto fail;
-        r = sandbox_user_lookup(vm->cfg.conf->user, vm->cfg.conf->group, &vm->user, &vm->user_name);
+        r = user_lookup(vm->cfg.conf->user, vm->cfg.conf->group, &vm->user.uid, &vm->user.gid, &vm->user_name);
+        vm->user.name = vm->user_name;
         if (r == -ESRCH || r == -ENXIO) {
                 r = log_full_errno(LOG_ERR, r, VMUNIT_MESSAGE_VM_CONFIG, "%s: unknown QEMU %s '%s'.",
                                    vm->cfg.conf_path, r == -ESRCH ? "user" : "group",
@@ -566,7 +569,7 @@ int vm_start(Vm *vm) {
         r = vm_build(vm);
         if (r < 0)
                 goto fail;
-        r = vm_security_prepare(vm);
+        r = vm_security_prepare(vm, &vm->build_opts);
         if (r < 0)
                 goto fail;
 

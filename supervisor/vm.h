@@ -13,7 +13,9 @@
 #include "model.h"
 #include "qemu-argv.h"
 #include "qmp.h"
+#include "apparmor-profile.h"
 #include "sandbox.h"
+#include "security-selinux.h"
 
 /* Exit statuses of vmunit-supervisor (vm@.service lists 1-4 in RestartPreventExitStatus=, so
  * that only a supervisor crash, or on_crash=restart via 75, restarts the unit). */
@@ -40,10 +42,14 @@ typedef struct Vm {
         char *runtime_dir, *state_dir, *domain_path, *state_file, *qmp_path;
         char *security_journal;         /* RUNTIME_DIR/security: what the security drivers changed */
         VmDef *def;
+        QemuBuildOptions build_opts;
         QemuCommand cmd;
         CgroupPlan plan;
         SandboxUser user;
         char *user_name;
+        bool selinux, apparmor;         /* the MAC drivers that confine this VM */
+        SelinuxLabels selinux_labels;
+        char apparmor_profile[APPARMOR_PROFILE_NAME_MAX];
 
         sd_bus *bus;
         Qmp *qmp;
@@ -77,7 +83,9 @@ int vm_release_final(Vm *vm, int exit_status);
 
 /* vm-security.c: checks QEMU's access to the domain's files and lets the active drivers prepare
  * them (logs its errors; on failure nothing stays changed); restores whatever the journal says. */
-int vm_security_prepare(Vm *vm);
+int vm_security_prepare(Vm *vm, const QemuBuildOptions *build);
+/* In the child before exec: the SELinux exec context and AppArmor profile of the active drivers. */
+int vm_security_exec_labels(const Vm *vm);
 /* vm-live.c: asks the paused QEMU for its runtime facts and writes RUNTIME_DIR/live.xml. */
 int vm_live_xml_write(Vm *vm);
 void vm_security_restore(Vm *vm);

@@ -322,3 +322,53 @@ Test(security_resources, relabel_no) {
         cr_assert_not(res.items[0].relabel);
         security_resources_done(&res);
 }
+
+Test(security_drivers, select) {
+        char *none[] = { "none", NULL }, *dac[] = { "dac", NULL }, *se[] = { "dac", "selinux", NULL },
+             *aa[] = { "apparmor", NULL };
+        VmSeclabel sl = { .present = true, .line = 9 };
+        char *error = NULL;
+        unsigned m;
+
+        /* detect: DAC always, MAC where the host runs it */
+        cr_assert_eq(security_drivers_select(NULL, false, false, NULL, "c", "d", &m, NULL), 0);
+        cr_expect_eq(m, SECURITY_DRIVER_DAC);
+        cr_assert_eq(security_drivers_select(NULL, true, true, NULL, "c", "d", &m, NULL), 0);
+        cr_expect_eq(m, SECURITY_DRIVER_DAC | SECURITY_DRIVER_SELINUX | SECURITY_DRIVER_APPARMOR);
+        cr_assert_eq(security_drivers_select(none, true, true, NULL, "c", "d", &m, NULL), 0);
+        cr_expect_eq(m, 0);
+        cr_assert_eq(security_drivers_select(dac, true, true, NULL, "c", "d", &m, NULL), 0);
+        cr_expect_eq(m, SECURITY_DRIVER_DAC);
+        cr_assert_eq(security_drivers_select(se, true, false, NULL, "c", "d", &m, NULL), 0);
+        cr_expect_eq(m, SECURITY_DRIVER_DAC | SECURITY_DRIVER_SELINUX);
+
+        /* configured but not on this host */
+        cr_assert_eq(security_drivers_select(aa, true, false, NULL, "/etc/vmunit/vmunit.conf", "d", &m, &error),
+                     -EOPNOTSUPP);
+        cr_expect_str_eq(error, "/etc/vmunit/vmunit.conf: security_driver 'apparmor': AppArmor is not enabled on this host.");
+        free(error);
+        error = NULL;
+
+        /* <seclabel model=> must name an active driver */
+        sl.model = "selinux";
+        sl.type = "dynamic";
+        cr_assert_eq(security_drivers_select(NULL, false, false, &sl, "vmunit.conf", "/etc/vmunit/domains/x.xml", &m, &error),
+                     -EOPNOTSUPP);
+        cr_expect_str_eq(error, "/etc/vmunit/domains/x.xml:9: <seclabel>: model 'selinux' is not an active security driver "
+                         "on this host (see security_driver in vmunit.conf)");
+        free(error);
+        error = NULL;
+        cr_assert_eq(security_drivers_select(NULL, true, false, &sl, "c", "d", &m, NULL), 0);
+        cr_expect_eq(m, SECURITY_DRIVER_DAC | SECURITY_DRIVER_SELINUX);
+
+        /* type='none' switches its model off; without a model, every MAC driver */
+        sl.type = "none";
+        cr_assert_eq(security_drivers_select(NULL, true, true, &sl, "c", "d", &m, NULL), 0);
+        cr_expect_eq(m, SECURITY_DRIVER_DAC | SECURITY_DRIVER_APPARMOR);
+        sl.model = NULL;
+        cr_assert_eq(security_drivers_select(NULL, true, true, &sl, "c", "d", &m, NULL), 0);
+        cr_expect_eq(m, SECURITY_DRIVER_DAC);
+        sl.model = "dac";
+        cr_assert_eq(security_drivers_select(NULL, true, false, &sl, "c", "d", &m, NULL), 0);
+        cr_expect_eq(m, SECURITY_DRIVER_SELINUX);
+}

@@ -90,37 +90,15 @@ install -m 0644 "$build/guest/vmlinuz" "$build/guest/initrd.cpio.gz" "$work/img/
 chattr +a "$work/kmsg"
 img=/var/lib/vmunit-test
 
-domain() {              # NAME METADATA
-        cat <<EOF
-<domain type='qemu'>
-  <name>$1</name>
-  <uuid>$(cat /proc/sys/kernel/random/uuid)</uuid>
-  <metadata>$2</metadata>
-  <memory unit='MiB'>192</memory>
-  <vcpu>1</vcpu>
-  <os>
-    <type arch='x86_64' machine='q35'>hvm</type>
-    <kernel>$img/vmlinuz</kernel>
-    <initrd>$img/initrd.cpio.gz</initrd>
-    <cmdline>console=ttyS0 quiet panic=-1 cryptomgr.notests</cmdline>
-  </os>
-  <features><acpi/></features>
-  <devices>
-    <emulator>/usr/bin/qemu-system-x86_64</emulator>
-    <serial type='stdio'><target port='0'/></serial>
-    <memballoon model='none'/>
-  </devices>
-</domain>
-EOF
-}
+domain() { "$top/tests/guest/guest-domain.sh" --metadata="$2" "$1" "$img"; }     # NAME METADATA
 boot() { printf '<vmunit:boot xmlns:vmunit="https://vmunit.org/xmlns/domain/1.0">%s</vmunit:boot>' "$1"; }
 domain alpha "$(boot '<vmunit:shutdown-policy>kill</vmunit:shutdown-policy>')" >"$work/domains/alpha.xml"
 domain beta "$(boot '<vmunit:after>alpha</vmunit:after><vmunit:start-delay>1s</vmunit:start-delay>')" \
         >"$work/domains/beta.xml"
 domain gamma-1 "" >"$work/domains/gamma-1.xml"
 domain "delta vm" "$(boot '<vmunit:shutdown-policy>leave</vmunit:shutdown-policy>')" >"$work/domains/delta vm.xml"
-domain broken "" | sed 's|</metadata>|<metadata>|' >"$work/domains/broken.xml"     # malformed
-broken_line=$(grep -n '<metadata><metadata>' "$work/domains/broken.xml" | cut -d: -f1)
+domain broken "<!-- closed by no tag: -->" | sed 's|</metadata>|<metadata>|' >"$work/domains/broken.xml"     # malformed
+broken_line=$(grep -n '<metadata>.*<metadata>' "$work/domains/broken.xml" | cut -d: -f1)
 for n in alpha beta broken; do
         ln -s "../domains/$n.xml" "$work/autostart/$n"
 done

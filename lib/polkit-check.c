@@ -85,7 +85,9 @@ static int on_polkit_reply(sd_bus_message *reply, void *userdata, sd_bus_error *
         if (e)
                 (void) sd_bus_error_copy(&q->error, e);
         else {
-                r = sd_bus_message_read(reply, "(bb", &authorized, &challenge);
+                r = sd_bus_message_enter_container(reply, 'r', "bba{ss}");
+                if (r >= 0)
+                        r = sd_bus_message_read(reply, "bb", &authorized, &challenge);
                 if (r < 0)
                         (void) sd_bus_error_set_errnof(&q->error, r, "Cannot read polkit's answer: %m");
                 q->authorized = authorized;

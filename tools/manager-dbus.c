@@ -444,7 +444,15 @@ static int method_get_capabilities(sd_bus_message *msg, void *userdata, sd_bus_e
         if (r < 0)
                 return r;
         /* the session instance's QEMU runs as the user: the host's settings are not its own */
-        if (!m->user) {
+        if (m->user) {
+                free(config.user);
+                config.user = NULL;
+                if (asprintf(&config.user, "+%u", (unsigned) getuid()) < 0 ||
+                    asprintf(&config.group, "+%u", (unsigned) getgid()) < 0) {
+                        config_done(&config);
+                        return -ENOMEM;
+                }
+        } else {
                 r = config_load(&config, VMUNIT_CONFIG_PATH, &cerror);
                 if (r < 0 && r != -ENOENT) {
                         config_done(&config);

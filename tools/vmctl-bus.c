@@ -151,8 +151,8 @@ static int manager_alive(sd_bus *b, const char *what) {
         r = sd_bus_call(b, m, MIN(arg_timeout_usec, VMCTL_PING_TIMEOUT_USEC), &e, &reply);
         if (r < 0) {
                 if (r == -ETIMEDOUT && !strstr(strempty(e.message), "disconnected")) {
-                        fprintf(stderr, "vmctl: %s: vmunit-managerd did not answer within %.1f s (hung? see "
-                                "'systemctl status vmunit-managerd')\n", what,
+                        fprintf(stderr, "vmctl: %s: vmunit-managerd did not answer within %.1f s (not started or "
+                                "hung? see 'systemctl status vmunit-managerd')\n", what,
                                 (double) MIN(arg_timeout_usec, VMCTL_PING_TIMEOUT_USEC) / 1e6);
                         return EXIT_FAILURE;
                 }

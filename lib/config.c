@@ -34,6 +34,23 @@ int config_init(VmunitConfig *c) {
         return 0;
 }
 
+int config_init_session(VmunitConfig *c) {
+        int r;
+
+        r = config_init(c);
+        if (r < 0)
+                return r;
+        c->session = true;
+        c->dynamic_ownership = false;
+        c->user = mfree(c->user);
+        if (asprintf(&c->user, "+%u", (unsigned) getuid()) < 0)
+                c->user = NULL;
+        r = c->user ? strv_extend(&c->security_driver, "dac") : -ENOMEM;
+        if (r < 0)
+                config_done(c);
+        return r;
+}
+
 void config_done(VmunitConfig *c) {
         free(c->user);
         free(c->group);
@@ -371,6 +388,23 @@ static int set_device_list(Lexer *lx, const ConfigKey *k, Value *v, char ***fiel
         return *field ? 0 : -ENOMEM;
 }
 
+/* The session instance runs without privileges: a setting only they could carry out is refused where
+ * it is written rather than failing, or being ignored, when a VM starts. */
+static int check_session(Lexer *lx, const VmunitConfig *c, const ConfigKey *k, unsigned line) {
+        if (!c->session)
+                return 0;
+        if (streq(k->name, "dynamic_ownership") && c->dynamic_ownership)
+                return lex_fail(lx, line, "dynamic_ownership: the session instance cannot hand files to another "
+                                "user, QEMU runs as you; set it to 0 or leave it out");
+        if (streq(k->name, "security_driver"))
+                STRV_FOREACH(d, c->security_driver)
+                        if (streq(*d, "selinux") || streq(*d, "apparmor"))
+                                return lex_fail(lx, line, "security_driver: '%s' labels files or loads profiles, "
+                                                "which the session instance has no privilege for; use 'dac' or 'none'",
+                                                *d);
+        return 0;
+}
+
 static int set_value(Lexer *lx, VmunitConfig *c, const ConfigKey *k, Value *v) {
         void *field = (uint8_t *) c + k->offset;
         const char *s;
@@ -514,6 +548,9 @@ static int parse_all(Lexer *lx, VmunitConfig *c) {
                         return lex_fail(lx, end.line, "%s: expected the end of the line after the value, got %s",
                                         k->name, token_describe(&end));
                 r = set_value(lx, c, k, &v);
+                if (r < 0)
+                        return r;
+                r = check_session(lx, c, k, v.line);
                 if (r < 0)
                         return r;
         }

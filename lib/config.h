@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define VMUNIT_CONFIG_PATH "/etc/vmunit/vmunit.conf"
+#include "instance-paths.h"       /* VMUNIT_CONFIG_PATH */
 
 #define CONFIG_DEFAULT_USER "vmunit-qemu"
 #define CONFIG_DEFAULT_SHUTDOWN_TIMEOUT_SEC 60U
@@ -40,11 +40,20 @@ typedef struct VmunitConfig {
         uint64_t max_processes;         /* TasksMax= of the VM's scope; 0: no limit */
         char *hugetlbfs_mount;          /* where 2 MiB huge pages are mounted */
         char *spice_tls_x509_cert_dir;  /* SPICE TLS certificates */
+        bool session;                   /* config_init_session(): settings that need privileges are refused */
 } VmunitConfig;
 
 /* Fills @c with the defaults. Returns 0 or -ENOMEM (@c is then empty but safe to pass to
  * config_done()). */
 int config_init(VmunitConfig *c);
+/* The defaults of the session instance (instance-paths.h), which has no privilege at all: QEMU runs
+ * as the calling user ("+UID") in its primary group, and the DAC driver only checks QEMU's access
+ * to the domain's files (dynamic_ownership = 0). config_parse() into such a configuration refuses,
+ * with FILE:LINE, what would need privileges: dynamic_ownership = 1 (handing files to QEMU's user and
+ * remembering their owners in trusted.* attributes), the selinux and apparmor drivers (labelling
+ * files, loading profiles). Whether user= and group= name the caller is for the caller to check.
+ * Returns 0 or -ENOMEM. */
+int config_init_session(VmunitConfig *c);
 void config_done(VmunitConfig *c);
 
 /* Parses @size bytes of @text, named @filename in messages, over the values already in @c.

@@ -29,20 +29,14 @@ int domain_store_init_dirs(DomainStore *s, const char *domain_dir, const char *a
 }
 
 int domain_store_init(DomainStore *s, bool user) {
-        _cleanup_free_ char *base = NULL, *d = NULL, *a = NULL;
-        const char *e;
+        _cleanup_(instance_paths_done) InstancePaths p = {};
+        int r;
 
-        if (!user)
-                return domain_store_init_dirs(s, VMUNIT_DOMAIN_DIR, VMUNIT_AUTOSTART_DIR);
-        if ((e = getenv("XDG_CONFIG_HOME")) && e[0] == '/')
-                base = strdup(e);
-        else if ((e = getenv("HOME")) && e[0] == '/')
-                (void) asprintf(&base, "%s/.config", e);
-        else
-                return -ENXIO;
-        if (!base || asprintf(&d, "%s/vmunit/domains", base) < 0 || asprintf(&a, "%s/vmunit/autostart", base) < 0)
-                return -ENOMEM;
-        return domain_store_init_dirs(s, d, a);
+        r = instance_paths_init(&p, user);
+        if (r < 0)
+                return r;
+        *s = (DomainStore) { .domain_dir = TAKE_PTR(p.domain_dir), .autostart_dir = TAKE_PTR(p.autostart_dir) };
+        return 0;
 }
 
 void domain_store_done(DomainStore *s) {

@@ -12,16 +12,15 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define VMUNIT_DOMAIN_DIR "/etc/vmunit/domains"
-#define VMUNIT_AUTOSTART_DIR "/etc/vmunit/autostart"
+#include "instance-paths.h"       /* VMUNIT_DOMAIN_DIR, VMUNIT_AUTOSTART_DIR */
 
 typedef struct DomainStore {
         char *domain_dir;
         char *autostart_dir;
 } DomainStore;
 
-/* The system store, or with @user the one under $XDG_CONFIG_HOME (default ~/.config, from $HOME).
- * Returns -ENXIO with @user when neither variable is set, -ENOMEM. */
+/* The system store, or with @user the one under $XDG_CONFIG_HOME (default ~/.config, from $HOME):
+ * instance-paths.h. Returns -ENXIO with @user when neither variable is set, -ENOMEM. */
 int domain_store_init(DomainStore *s, bool user);
 /* A store in the given directories (tests, --domain-dir). */
 int domain_store_init_dirs(DomainStore *s, const char *domain_dir, const char *autostart_dir);

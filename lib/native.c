@@ -8,6 +8,7 @@
 
 #include "cleanup.h"
 #include "domxml-write.h"
+#include "instance-paths.h"
 #include "native.h"
 #include "qemu-import.h"
 #include "strv.h"
@@ -25,29 +26,22 @@ int uuid_random(char ret[static 37]) {
 }
 
 int native_build_options(const char *name, bool user, QemuBuildOptions *ret, char **ret_buf) {
+        _cleanup_(instance_paths_done) InstancePaths p = {};
         _cleanup_free_ char *buf = NULL;
         size_t l;
-        int k;
+        int k, r;
 
-        if (!user) {
-                l = 2 * strlen(name) + 64;
-                buf = malloc(l);
-                if (!buf)
-                        return -ENOMEM;
-                qemu_build_options_default(ret, name, buf, l);
-                *ret_buf = TAKE_PTR(buf);
-                return 0;
-        }
-
-        const char *rt = getenv("XDG_RUNTIME_DIR"), *home = getenv("HOME");
-        if (!rt || !home)
+        r = instance_paths_init(&p, user);
+        if (r < 0)
+                return r;
+        if (!p.runtime_root)
                 return -ENXIO;
-        l = strlen(rt) + strlen(home) + 2 * strlen(name) + 64;
+        l = strlen(p.runtime_root) + strlen(p.state_root) + 2 * strlen(name) + 4;
         buf = malloc(l);
         if (!buf)
                 return -ENOMEM;
-        k = snprintf(buf, l, "%s/vmunit/%s", rt, name);
-        snprintf(buf + k + 1, l - (size_t) k - 1, "%s/.local/share/vmunit/%s", home, name);
+        k = snprintf(buf, l, "%s/%s", p.runtime_root, name);
+        snprintf(buf + k + 1, l - (size_t) k - 1, "%s/%s", p.state_root, name);
         *ret = (QemuBuildOptions) { .runtime_dir = buf, .state_dir = buf + k + 1, .seccomp_sandbox = true,
                                     .tap_fd_base = 3 };
         *ret_buf = TAKE_PTR(buf);

@@ -17,9 +17,11 @@
 /* A random (version 4) UUID in the canonical 36-character form. Returns 0 or -errno. */
 int uuid_random(char ret[static 37]);
 
-/* The runtime and state directories of VM @name: /run/vmunit/NAME and /var/lib/vmunit/NAME, or
- * with @user $XDG_RUNTIME_DIR/vmunit/NAME and $HOME/.local/share/vmunit/NAME. The strings live in
- * *@ret_buf, which the caller frees. Returns -ENXIO with @user when either variable is unset. */
+/* The runtime and state directories of VM @name, as the supervisor of the instance uses them
+ * (instance-paths.h): /run/vmunit/NAME and /var/lib/vmunit/NAME, or with @user
+ * $XDG_RUNTIME_DIR/vmunit/NAME and $XDG_DATA_HOME/vmunit/NAME (~/.local/share). The strings live in
+ * *@ret_buf, which the caller frees. Returns -ENXIO with @user when $XDG_RUNTIME_DIR or $HOME is
+ * unset. */
 int native_build_options(const char *name, bool user, QemuBuildOptions *ret, char **ret_buf);
 
 /* @cmd as one shell line, without a newline. */

@@ -251,6 +251,71 @@ Test(config, security_driver_values) {
                      "vmunit.conf:1: security_driver: the list is empty (leave the key out to detect the drivers)");
 }
 
+static int parse_session(VmunitConfig *c, const char *text, char **ret_error) {
+        cr_assert_eq(config_init_session(c), 0);
+        return config_parse(c, text, strlen(text), "vmunit.conf", ret_error);
+}
+
+/* The session instance: QEMU as the caller, DAC checking only; the rest as for the system. */
+Test(config, session_defaults) {
+        VmunitConfig c;
+        char want[32];
+
+        cr_assert_eq(config_init_session(&c), 0);
+        snprintf(want, sizeof(want), "+%u", (unsigned) getuid());
+        cr_expect_str_eq(c.user, want);
+        cr_expect_null(c.group);
+        cr_assert_eq(strv_length(c.security_driver), 1);
+        cr_expect_str_eq(c.security_driver[0], "dac");
+        cr_expect_not(c.dynamic_ownership);
+        cr_expect(c.seccomp_sandbox);
+        cr_expect_eq(c.shutdown_timeout_usec, 60ULL * 1000000ULL);
+        cr_expect(c.session);
+        config_done(&c);
+}
+
+/* What needs privileges is refused at its line in the session instance, accepted by the system's. */
+Test(config, session_refuses_privileged_settings) {
+        static const struct {
+                const char *text, *error;
+        } cases[] = {
+                { "shutdown_timeout = 5\ndynamic_ownership = 1\n",
+                  "vmunit.conf:2: dynamic_ownership: the session instance cannot hand files to another user, QEMU "
+                  "runs as you; set it to 0 or leave it out" },
+                { "security_driver = [ \"dac\",\n  \"selinux\" ]\n",
+                  "vmunit.conf:1: security_driver: 'selinux' labels files or loads profiles, which the session "
+                  "instance has no privilege for; use 'dac' or 'none'" },
+                { "# comment\nsecurity_driver = \"apparmor\"\n",
+                  "vmunit.conf:2: security_driver: 'apparmor' labels files or loads profiles, which the session "
+                  "instance has no privilege for; use 'dac' or 'none'" },
+        };
+        VmunitConfig c;
+
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                char *error = NULL;
+
+                cr_expect_eq(parse_session(&c, cases[i].text, &error), -EINVAL, "accepted: %s", cases[i].text);
+                cr_expect_str_eq(error ?: "(none)", cases[i].error);
+                free(error);
+                config_done(&c);
+
+                cr_expect_eq(parse(&c, cases[i].text, NULL), 0, "the system instance refused: %s", cases[i].text);
+                config_done(&c);
+        }
+}
+
+Test(config, session_accepts_the_rest) {
+        VmunitConfig c;
+
+        cr_assert_eq(parse_session(&c, "security_driver = \"none\"\ndynamic_ownership = 0\nremember_owner = 1\n"
+                                       "shutdown_timeout = 20\nuser = \"alice\"\n", NULL), 0);
+        cr_expect_str_eq(c.security_driver[0], "none");
+        cr_expect_not(c.dynamic_ownership);
+        cr_expect_eq(c.shutdown_timeout_usec, 20ULL * 1000000ULL);
+        cr_expect_str_eq(c.user, "alice");      /* whether that is the caller, the supervisor checks */
+        config_done(&c);
+}
+
 /* The configured ACL replaces the seed list in the scope's plan, as libvirt's does. */
 Test(config, acl_feeds_the_cgroup_plan) {
         VmunitConfig c;

@@ -134,12 +134,61 @@ static int query_units(Manager *m, sd_bus_message *msg, char **names,
         return 1;
 }
 
+/* GetDomain and Undefine: one defined domain, authorized for @action, then systemd's view of its unit. */
+static int query_one(sd_bus_message *msg, Manager *m, const char *action,
+                     int (*reply)(UnitQuery *q, sd_bus_message *units, sd_bus_error *error), sd_bus_error *error) {
+        char **names = NULL;
+        const char *name;
+        int r;
+
+        r = sd_bus_message_read(msg, "s", &name);
+        if (r < 0)
+                return r;
+        r = check_defined(m, name, error);
+        if (r < 0)
+                return r;
+        r = authorize(m, msg, action, name, error);
+        if (r <= 0)
+                return r < 0 ? r : 1;
+        r = strv_extend(&names, name);
+        if (r < 0)
+                return r;
+        return query_units(m, msg, names, reply);
+}
+
 /* ---- ListDomains() -> a(ssssb) name, uuid, active state, sub state, autostart ---- */
+
+typedef struct UnitState {
+        const char *unit, *active, *sub;        /* point into the reply */
+} UnitState;
+
+static int cmp_unit_state(const void *a, const void *b) {
+        return strcmp(((const UnitState *) a)->unit, ((const UnitState *) b)->unit);
+}
 
 static int reply_list(UnitQuery *q, sd_bus_message *units, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_free_ UnitState *loaded = NULL;
         Manager *m = q->manager;
+        size_t n_loaded = 0;
         int r;
+
+        for (;;) {
+                UnitState u, *g;
+
+                r = manager_read_unit_entry_full(units, &u.unit, &u.active, &u.sub);
+                if (r < 0)
+                        return r;
+                if (r == 0)
+                        break;
+                g = realloc(loaded, (n_loaded + 1) * sizeof(UnitState));
+                if (!g)
+                        return -ENOMEM;
+                loaded = g;
+                loaded[n_loaded++] = u;
+        }
+        if (n_loaded > 0)
+                qsort(loaded, n_loaded, sizeof(UnitState), cmp_unit_state);
 
         r = sd_bus_message_new_method_return(q->request, &reply);
         if (r < 0)
@@ -148,19 +197,27 @@ static int reply_list(UnitQuery *q, sd_bus_message *units, sd_bus_error *error) 
         if (r < 0)
                 return r;
         STRV_FOREACH(n, q->names) {
-                const char *active, *sub, *uuid;
-                int autostart;
+                _cleanup_free_ char *unit = NULL;
+                const char *uuid, *active = "inactive", *sub = "dead";
+                UnitState *u = NULL;
 
-                r = manager_read_unit_entry(units, &active, &sub);
-                if (r < 0)
-                        return r;
                 r = manager_domain_uuid(m, *n, &uuid);
                 if (r == -ENOENT)
                         continue;               /* undefined meanwhile */
                 if (r < 0)
                         return r;
-                autostart = domain_store_get_autostart(&m->store, *n);
-                r = sd_bus_message_append(reply, "(ssssb)", *n, uuid, active, sub, autostart > 0);
+                r = vm_unit_name(*n, &unit);
+                if (r == -ENOMEM)
+                        return r;
+                if (r >= 0 && n_loaded > 0)
+                        u = bsearch(&(UnitState) { .unit = unit }, loaded, n_loaded, sizeof(UnitState),
+                                    cmp_unit_state);
+                if (u) {
+                        active = u->active;
+                        sub = u->sub;
+                }
+                r = sd_bus_message_append(reply, "(ssssb)", *n, uuid, active, sub,
+                                          domain_store_get_autostart(&m->store, *n) > 0);
                 if (r < 0)
                         return r;
         }
@@ -172,6 +229,7 @@ static int reply_list(UnitQuery *q, sd_bus_message *units, sd_bus_error *error) 
 
 static int method_list_domains(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
+        _cleanup_(unit_query_freep) UnitQuery *q = NULL;
         _cleanup_strv_free_ char **names = NULL;
         int r;
 
@@ -184,7 +242,17 @@ static int method_list_domains(sd_bus_message *msg, void *userdata, sd_bus_error
         manager_cache_prune(m, names);
         if (!names[0])
                 return sd_bus_reply_method_return(msg, "a(ssssb)", 0);
-        return query_units(m, msg, TAKE_PTR(names), reply_list);
+
+        q = new0(UnitQuery, 1);
+        if (!q)
+                return -ENOMEM;
+        *q = (UnitQuery) { .manager = m, .request = sd_bus_message_ref(msg), .names = TAKE_PTR(names),
+                           .reply = reply_list };
+        r = manager_query_all_vm_units(m, on_units, q);
+        if (r < 0)
+                return r;
+        TAKE_PTR(q);
+        return 1;
 }
 
 /* ---- GetDomain(s name) -> (s uuid, s active_state, s sub_state, b autostart) ---- */
@@ -207,24 +275,7 @@ static int reply_domain(UnitQuery *q, sd_bus_message *units, sd_bus_error *error
 }
 
 static int method_get_domain(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        Manager *m = userdata;
-        char **names = NULL;
-        const char *name;
-        int r;
-
-        r = sd_bus_message_read(msg, "s", &name);
-        if (r < 0)
-                return r;
-        r = check_defined(m, name, error);
-        if (r < 0)
-                return r;
-        r = authorize(m, msg, VMUNIT_ACTION_READ, name, error);
-        if (r <= 0)
-                return r < 0 ? r : 1;
-        r = strv_extend(&names, name);
-        if (r < 0)
-                return r;
-        return query_units(m, msg, names, reply_domain);
+        return query_one(msg, userdata, VMUNIT_ACTION_READ, reply_domain, error);
 }
 
 /* ---- DefineXML(s xml) -> s name ---- */
@@ -333,24 +384,7 @@ static int reply_undefine(UnitQuery *q, sd_bus_message *units, sd_bus_error *err
 }
 
 static int method_undefine(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        Manager *m = userdata;
-        char **names = NULL;
-        const char *name;
-        int r;
-
-        r = sd_bus_message_read(msg, "s", &name);
-        if (r < 0)
-                return r;
-        r = check_defined(m, name, error);
-        if (r < 0)
-                return r;
-        r = authorize(m, msg, VMUNIT_ACTION_DEFINE, name, error);
-        if (r <= 0)
-                return r < 0 ? r : 1;
-        r = strv_extend(&names, name);
-        if (r < 0)
-                return r;
-        return query_units(m, msg, names, reply_undefine);
+        return query_one(msg, userdata, VMUNIT_ACTION_DEFINE, reply_undefine, error);
 }
 
 /* ---- GetXML(s name, t flags) -> s xml ---- */

@@ -104,6 +104,17 @@ int manager_domain_uuid(Manager *m, const char *name, const char **ret) {
         return 0;
 }
 
+/* Sends @c to systemd; the idle exit waits for the answer. */
+static int send_query(Manager *m, sd_bus_message *c, sd_bus_message_handler_t callback, void *userdata) {
+        int r;
+
+        r = sd_bus_call_async(m->bus, NULL, c, callback, userdata, 0);
+        if (r < 0)
+                return r;
+        m->n_unit_queries++;
+        return 0;
+}
+
 int manager_query_units(Manager *m, char * const *names, sd_bus_message_handler_t callback, void *userdata) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *c = NULL;
         int r;
@@ -129,14 +140,29 @@ int manager_query_units(Manager *m, char * const *names, sd_bus_message_handler_
         r = sd_bus_message_close_container(c);
         if (r < 0)
                 return r;
-        r = sd_bus_call_async(m->bus, NULL, c, callback, userdata, 0);
+        return send_query(m, c, callback, userdata);
+}
+
+int manager_query_all_vm_units(Manager *m, sd_bus_message_handler_t callback, void *userdata) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *c = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_call(m->bus, &c, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+                                           "org.freedesktop.systemd1.Manager", "ListUnitsByPatterns");
         if (r < 0)
                 return r;
-        m->n_unit_queries++;
-        return 0;
+        r = sd_bus_message_append(c, "asas", 0, 1, "vm@*.service");
+        if (r < 0)
+                return r;
+        return send_query(m, c, callback, userdata);
 }
 
 int manager_read_unit_entry(sd_bus_message *reply, const char **ret_active, const char **ret_sub) {
-        return sd_bus_message_read(reply, "(ssssssouso)", NULL, NULL, NULL, ret_active, ret_sub, NULL, NULL, NULL,
+        return manager_read_unit_entry_full(reply, NULL, ret_active, ret_sub);
+}
+
+int manager_read_unit_entry_full(sd_bus_message *reply, const char **ret_unit, const char **ret_active,
+                                 const char **ret_sub) {
+        return sd_bus_message_read(reply, "(ssssssouso)", ret_unit, NULL, NULL, ret_active, ret_sub, NULL, NULL, NULL,
                                    NULL, NULL);
 }

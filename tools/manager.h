@@ -49,5 +49,12 @@ void manager_cache_free(Manager *m);
  * @names; @callback gets the reply of ListUnitsByNames (a(ssssssouso), in the order of @names)
  * or the error, with @userdata. */
 int manager_query_units(Manager *m, char * const *names, sd_bus_message_handler_t callback, void *userdata);
-/* Reads one entry of ListUnitsByNames' reply: the active and sub state. */
+/* Asks systemd, asynchronously, for the vm@*.service units it has loaded (ListUnitsByPatterns): a unit
+ * not among them is inactive and not even loaded. Asking for each domain's unit by name instead would
+ * make systemd load 200 unit files for a listing of 200 domains. */
+int manager_query_all_vm_units(Manager *m, sd_bus_message_handler_t callback, void *userdata);
+/* Reads one entry of ListUnitsByNames' or ListUnitsByPatterns' reply: the active and sub state (and
+ * the unit's name). */
 int manager_read_unit_entry(sd_bus_message *reply, const char **ret_active, const char **ret_sub);
+int manager_read_unit_entry_full(sd_bus_message *reply, const char **ret_unit, const char **ret_active,
+                                 const char **ret_sub);

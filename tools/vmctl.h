@@ -18,7 +18,7 @@
 
 #define VMCTL_DEFAULT_TIMEOUT_USEC (25 * UINT64_C(1000000))
 /* How long a service may take to show it is alive (activation included) before vmctl says it hangs. */
-#define VMCTL_PING_TIMEOUT_USEC (800 * UINT64_C(1000))
+#define VMCTL_PING_TIMEOUT_USEC (600 * UINT64_C(1000))
 
 extern bool arg_json, arg_lax, arg_user, arg_quiet, arg_no_pager, arg_all, arg_inactive, arg_security_info,
         arg_disable, arg_no_block, arg_name;

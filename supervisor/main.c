@@ -5,19 +5,25 @@
  * Settings come from /etc/vmunit/vmunit.conf (lib/config.c). The few command-line options and
  * environment variables that also set them (--user, --shutdown-timeout) exist for tests and for
  * per-VM drop-ins; they take precedence over the file.
+ *
+ * --session makes this the session instance (the user unit vm@.service of a user's own manager):
+ * its paths are the user's (lib/instance-paths.h), its bus the user bus, and nothing needs a
+ * privilege (config_init_session()).
  */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "instance-paths.h"
 #include "log.h"
 #include "unit-name.h"
 #include "vm.h"
 
-static const char *arg_config = VMUNIT_CONFIG_PATH;
-static const char *arg_domain_dir = "/etc/vmunit/domains";
-static const char *arg_runtime_dir = "/run/vmunit";
-static const char *arg_state_dir = "/var/lib/vmunit";
+static bool arg_session = false;
+static const char *arg_config = NULL;                   /* NULL: the instance's (lib/instance-paths.h) */
+static const char *arg_domain_dir = NULL;
+static const char *arg_runtime_dir = NULL;
+static const char *arg_state_dir = NULL;
 static const char *arg_user = NULL;                     /* NULL: vmunit.conf's */
 static uint64_t arg_shutdown_timeout_usec = UINT64_MAX; /* UINT64_MAX: vmunit.conf's */
 static bool arg_start_paused = false;
@@ -31,12 +37,18 @@ static void help(void) {
                "Run the virtual machine NAME as the main process of vm@NAME.service: start QEMU\n"
                "confined in the scope machine-NAME.scope, report readiness, stop it gracefully on SIGTERM.\n\n"
                "  -h --help                  Show this help\n"
-               "     --config=FILE           Settings (default " VMUNIT_CONFIG_PATH "; a missing file\n"
+               "     --session               The session instance, under the user's systemd manager:\n"
+               "                             the directories below are the user's, no privilege used\n"
+               "     --config=FILE           Settings (default " VMUNIT_CONFIG_PATH ", --session\n"
+               "                             $XDG_CONFIG_HOME/vmunit/vmunit.conf; a missing file\n"
                "                             means the defaults, see vmunit.conf(5))\n"
-               "     --domain-dir=DIR        Domain definitions (default /etc/vmunit/domains;\n"
+               "     --domain-dir=DIR        Domain definitions (default " VMUNIT_DOMAIN_DIR ",\n"
+               "                             --session $XDG_CONFIG_HOME/vmunit/domains;\n"
                "                             env VMUNIT_DOMAIN_DIR)\n"
-               "     --runtime-dir=DIR       Runtime root (default /run/vmunit)\n"
-               "     --state-dir=DIR         Persistent state root (default /var/lib/vmunit)\n"
+               "     --runtime-dir=DIR       Runtime root (default " VMUNIT_RUNTIME_ROOT ",\n"
+               "                             --session $XDG_RUNTIME_DIR/vmunit)\n"
+               "     --state-dir=DIR         Persistent state root (default " VMUNIT_STATE_ROOT ",\n"
+               "                             --session $XDG_DATA_HOME/vmunit)\n"
                "     --user=USER             User QEMU runs as, over vmunit.conf's user=\n"
                "                             (env VMUNIT_QEMU_USER)\n"
                "     --shutdown-timeout=SEC  ACPI powerdown grace time before quit, over vmunit.conf's\n"
@@ -63,10 +75,11 @@ static int parse_timeout(const char *s, uint64_t *ret) {
 }
 
 static int parse_argv(int argc, char *argv[]) {
-        enum { ARG_CONFIG = 0x100, ARG_DOMAIN_DIR, ARG_RUNTIME_DIR, ARG_STATE_DIR, ARG_USER, ARG_SHUTDOWN_TIMEOUT, ARG_PAUSED,
+        enum { ARG_SESSION = 0x100, ARG_CONFIG, ARG_DOMAIN_DIR, ARG_RUNTIME_DIR, ARG_STATE_DIR, ARG_USER, ARG_SHUTDOWN_TIMEOUT, ARG_PAUSED,
                ARG_STOP_POST, ARG_RELEASE, ARG_EXIT_STATUS };
         static const struct option options[] = {
                 { "help",             no_argument,       NULL, 'h'                  },
+                { "session",          no_argument,       NULL, ARG_SESSION          },
                 { "config",           required_argument, NULL, ARG_CONFIG           },
                 { "domain-dir",       required_argument, NULL, ARG_DOMAIN_DIR       },
                 { "runtime-dir",      required_argument, NULL, ARG_RUNTIME_DIR      },
@@ -94,6 +107,9 @@ static int parse_argv(int argc, char *argv[]) {
                 case 'h':
                         help();
                         return 0;
+                case ARG_SESSION:
+                        arg_session = true;
+                        break;
                 case ARG_CONFIG:
                         arg_config = optarg;
                         break;
@@ -178,7 +194,26 @@ static int load_config(VmunitConfig *conf) {
         return 0;
 }
 
+/* The instance's directories, where no option gave one. */
+static int resolve_paths(InstancePaths *paths) {
+        int r;
+
+        r = instance_paths_init(paths, arg_session);
+        if (r == -ENXIO)
+                return log_error_errno(r, "The session instance needs $HOME (or $XDG_CONFIG_HOME and $XDG_DATA_HOME).");
+        if (r < 0)
+                return log_error_errno(r, "Out of memory.");
+        arg_config = arg_config ?: paths->config_file;
+        arg_domain_dir = arg_domain_dir ?: paths->domain_dir;
+        arg_runtime_dir = arg_runtime_dir ?: paths->runtime_root;
+        arg_state_dir = arg_state_dir ?: paths->state_root;
+        if (!arg_runtime_dir)
+                return log_error_errno(-ENXIO, "The session instance needs $XDG_RUNTIME_DIR (the user's systemd sets it).");
+        return 0;
+}
+
 static int run(int argc, char *argv[]) {
+        _cleanup_(instance_paths_done) InstancePaths paths = {};
         _cleanup_(vm_freep) Vm *vm = NULL;
         _cleanup_(config_done) VmunitConfig conf = {};
         int r;
@@ -188,7 +223,10 @@ static int run(int argc, char *argv[]) {
                 return r;
         log_set_vm(arg_name, NULL);
 
-        r = config_init(&conf);
+        r = resolve_paths(&paths);
+        if (r < 0)
+                return r;
+        r = arg_session ? config_init_session(&conf) : config_init(&conf);
         if (r < 0)
                 return log_error_errno(r, "Out of memory.");
         /* ExecStopPost= and --release must clean up even when the file has become unreadable
@@ -207,6 +245,7 @@ static int run(int argc, char *argv[]) {
                 .conf = &conf,
                 .conf_path = arg_config,
                 .start_paused = arg_start_paused,
+                .session = arg_session,
         };
         r = vm_new(&cfg, &vm);
         if (r < 0)

@@ -49,12 +49,17 @@ int sandbox_seccomp(void) {
 
 int sandbox_enter(const SandboxUser *user, bool no_new_privs) {
         /* The bounding set first: dropping from it needs CAP_SETPCAP, which the uid change
-         * below takes away. */
-        capng_clear(CAPNG_SELECT_ALL);
-        if (capng_apply(CAPNG_SELECT_BOUNDS) < 0)
-                return -EPERM;
+         * below takes away. A process without any capability (the session instance) may not drop
+         * from it, and need not: no_new_privs below keeps an exec from gaining anything. */
+        capng_get_caps_process();
+        if (capng_have_capabilities(CAPNG_SELECT_CAPS) != CAPNG_NONE) {
+                capng_clear(CAPNG_SELECT_ALL);
+                if (capng_apply(CAPNG_SELECT_BOUNDS) < 0)
+                        return -EPERM;
+        }
 
-        if (user->uid != 0 || user->gid != 0) {
+        /* The session instance's QEMU runs as the user itself: nothing to switch (nor the right to). */
+        if (user->uid != getuid() || user->gid != getgid()) {
                 if (initgroups(user->name, user->gid) < 0)
                         return -errno;
                 if (setresgid(user->gid, user->gid, user->gid) < 0)

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <systemd/sd-id128.h>
-#include <systemd/sd-login.h>
 
 #include "cleanup.h"
 #include "scope.h"
@@ -39,7 +38,7 @@ static int append_u64(sd_bus_message *m, const char *name, uint64_t v) {
         return sd_bus_message_append(m, "(sv)", name, "t", v);
 }
 
-static int append_plan(sd_bus_message *m, const CgroupPlan *plan) {
+static int append_device_acl(sd_bus_message *m, const CgroupPlan *plan) {
         int r;
 
         r = sd_bus_message_append(m, "(sv)", "DevicePolicy", "s", "closed");
@@ -67,7 +66,14 @@ static int append_plan(sd_bus_message *m, const CgroupPlan *plan) {
                 if (r < 0)
                         return r;
         }
+        return 0;
+}
 
+static int append_plan(sd_bus_message *m, const CgroupPlan *plan, bool device_acl) {
+        int r;
+
+        if (device_acl && (r = append_device_acl(m, plan)) < 0)
+                return r;
         if (plan->memory_max != CGROUP_LIMIT_UNSET && (r = append_u64(m, "MemoryMax", plan->memory_max)) < 0)
                 return r;
         if (plan->memory_high != CGROUP_LIMIT_UNSET && (r = append_u64(m, "MemoryHigh", plan->memory_high)) < 0)
@@ -95,14 +101,13 @@ static int append_plan(sd_bus_message *m, const CgroupPlan *plan) {
  * power button, instead of the scope's stop ending QEMU with SIGTERM at the same time. Ordering
  * only: the scope still outlives a crashed supervisor. libvirt orders its machine scopes before
  * libvirt-guests.service for the same reason. */
-static int append_stop_order(sd_bus_message *m) {
-        _cleanup_free_ char *unit = NULL;
+static int append_stop_order(sd_bus_message *m, const char *service) {
         size_t l;
 
-        if (sd_pid_get_unit(0, &unit) < 0 || (l = strlen(unit)) < strlen(".service") ||
-            !streq(unit + l - strlen(".service"), ".service"))
+        if (!service || (l = strlen(service)) < strlen(".service") ||
+            !streq(service + l - strlen(".service"), ".service"))
                 return 0;               /* not run as a service (by hand): nothing to order */
-        return sd_bus_message_append(m, "(sv)", "Before", "as", 1, unit);
+        return sd_bus_message_append(m, "(sv)", "Before", "as", 1, service);
 }
 
 static bool bus_error_is_no_service(const sd_bus_error *e) {
@@ -162,7 +167,7 @@ static int on_job_removed(sd_bus_message *m, void *userdata, sd_bus_error *error
         return 0;
 }
 
-static int create_with_systemd(sd_bus *bus, const char *unit, pid_t pid, const CgroupPlan *plan,
+static int create_with_systemd(sd_bus *bus, const char *unit, pid_t pid, const ScopeOptions *opts,
                                sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
         _cleanup_(sd_bus_slot_unrefp) sd_bus_slot *slot = NULL;
@@ -186,16 +191,18 @@ static int create_with_systemd(sd_bus *bus, const char *unit, pid_t pid, const C
         r = sd_bus_message_open_container(m, 'a', "(sv)");
         if (r < 0)
                 return r;
-        r = sd_bus_message_append(m, "(sv)(sv)(sv)",
+        r = sd_bus_message_append(m, "(sv)(sv)",
                                   "Description", "s", "vmunit virtual machine",
-                                  "Slice", "s", "machine.slice",
                                   "PIDs", "au", 1, (uint32_t) pid);
         if (r < 0)
                 return r;
-        r = append_plan(m, plan);
+        /* A user's manager has no machine.slice: its own default slice (app.slice) it is. */
+        if (!opts->session && (r = sd_bus_message_append(m, "(sv)", "Slice", "s", "machine.slice")) < 0)
+                return r;
+        r = append_plan(m, opts->plan, /* device_acl= */ !opts->session);
         if (r < 0)
                 return r;
-        r = append_stop_order(m);
+        r = append_stop_order(m, opts->service);
         if (r < 0)
                 return r;
         r = sd_bus_message_close_container(m);
@@ -236,7 +243,7 @@ static int create_with_systemd(sd_bus *bus, const char *unit, pid_t pid, const C
         return r;
 }
 
-int scope_create(sd_bus *bus, const char *vm_name, pid_t pid, const CgroupPlan *plan, char **ret_unit) {
+int scope_create(sd_bus *bus, const char *vm_name, pid_t pid, const ScopeOptions *opts, char **ret_unit) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_free_ char *unit = NULL;
         int r;
@@ -244,7 +251,7 @@ int scope_create(sd_bus *bus, const char *vm_name, pid_t pid, const CgroupPlan *
         r = scope_unit_name(vm_name, &unit);
         if (r < 0)
                 return r;
-        r = create_with_systemd(bus, unit, pid, plan, &error);
+        r = create_with_systemd(bus, unit, pid, opts, &error);
         if (r < 0)
                 return r;
         *ret_unit = TAKE_PTR(unit);

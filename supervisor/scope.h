@@ -7,6 +7,13 @@
  * machine.slice (the name machined would give it), carries DevicePolicy=closed, DeviceAllow= and
  * the limits of a CgroupPlan, and has no dependency on vm@NAME.service: it outlives a crashed
  * supervisor (re-attach), and the supervisor itself ends it on every orderly exit path.
+ *
+ * The session instance asks the user's manager instead (on the user bus), for a scope in the user's
+ * own default slice with the plan's limits but without the device ACL: a user's systemd cannot
+ * attach the BPF program that DevicePolicy= needs (it would silently ignore it), so QEMU opens
+ * whatever device nodes the user can, and we say so rather than pretend. Limits whose cgroup
+ * controller the system does not delegate to the user's manager (io, on Debian 12: user@.service has
+ * Delegate=pids memory cpu) are ignored by systemd the same silent way. machined is not asked.
  */
 #pragma once
 
@@ -19,9 +26,16 @@
 /* "machine-" + the name escaped as systemd escapes unit name parts + ".scope". */
 int scope_unit_name(const char *vm_name, char **ret);
 
+typedef struct ScopeOptions {
+        const CgroupPlan *plan;
+        bool session;                   /* @bus is the user's manager: no device ACL, no machine.slice */
+        const char *service;            /* the unit we run in (vm@NAME.service), ordered after the scope's
+                                         * stop; NULL: none (run by hand) */
+} ScopeOptions;
+
 /* Creates the scope with @pid in it and returns once its start job finished. Returns -EEXIST if a
  * unit of that name is still loaded. */
-int scope_create(sd_bus *bus, const char *vm_name, pid_t pid, const CgroupPlan *plan, char **ret_unit);
+int scope_create(sd_bus *bus, const char *vm_name, pid_t pid, const ScopeOptions *opts, char **ret_unit);
 
 /* Registers the VM with systemd-machined, @pid being the leader in the scope. Returns 0, -ENOENT
  * when machined is not there, other -errno (a name already registered: -EEXIST) on failure. */

@@ -39,24 +39,33 @@ int state_runtime_dir_lock(const char *root, const char *dir, int *ret_fd) {
         return 0;
 }
 
-int state_runtime_dir_prepare(const char *runtime_dir, const char *state_dir, const SandboxUser *user) {
-        _cleanup_free_ char *parent = NULL;
-        char *slash;
+/* The missing parents of @path, 0755 (/var/lib/vmunit, or ~/.local/share/vmunit of a fresh home). */
+static int mkdir_parents(const char *path) {
+        _cleanup_free_ char *p = strdup(path);
         int r;
 
-        if (chown(runtime_dir, 0, user->gid) < 0 || chmod(runtime_dir, 01770) < 0)
-                return -errno;
-
-        parent = strdup(state_dir);
-        if (!parent)
+        if (!p)
                 return -ENOMEM;
-        slash = strrchr(parent, '/');
-        if (slash && slash != parent) {
+        for (char *slash = strchr(p + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
                 *slash = 0;
-                r = mkdir_ok(parent, 0755);
+                r = mkdir_ok(p, 0755);
+                *slash = '/';
                 if (r < 0)
                         return r;
         }
+        return 0;
+}
+
+int state_runtime_dir_prepare(const char *runtime_dir, const char *state_dir, const SandboxUser *user) {
+        int r;
+
+        /* Ours (root's, or the user's in the session instance), QEMU's by group. */
+        if (chown(runtime_dir, getuid(), user->gid) < 0 || chmod(runtime_dir, 01770) < 0)
+                return -errno;
+
+        r = mkdir_parents(state_dir);
+        if (r < 0)
+                return r;
         r = mkdir_ok(state_dir, 0750);
         if (r < 0)
                 return r;

@@ -264,8 +264,8 @@ int steady_bus_open(Steady *s) {
         r = vm_bus_name(s->name, &s->bus_name);
         if (r < 0)
                 return log_warning_errno(r, "VM name '%s' has no bus name, no D-Bus object: %m", s->name);
-        /* The system bus for vm@.service, the user's bus under the user's manager. */
-        r = sd_bus_default(&s->bus);
+        /* The system bus for vm@.service, the user's bus for the session instance's. */
+        r = s->session ? sd_bus_default_user(&s->bus) : sd_bus_default_system(&s->bus);
         if (r < 0)
                 return log_warning_errno(r, "Failed to connect to the bus, the VM runs without its D-Bus object: %m");
         r = sd_bus_add_object_vtable(s->bus, NULL, VMUNIT_VM_OBJECT_PATH, VMUNIT_VM_INTERFACE, vm_vtable, s);

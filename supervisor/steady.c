@@ -451,7 +451,7 @@ static int unhex(const char *h, char **ret, size_t *ret_size) {
 int main(int argc, char *argv[]) {
         enum { ARG_NAME = 0x100, ARG_UUID, ARG_PID, ARG_CHILD, ARG_PIDFD, ARG_QMP_FD, ARG_LOCK_FD, ARG_QMP_INPUT,
                ARG_EVENT, ARG_RUNNING, ARG_ON_POWEROFF, ARG_ON_REBOOT, ARG_ON_CRASH, ARG_SHUTDOWN_TIMEOUT,
-               ARG_READY, ARG_RELEASE, ARG_RUNTIME_DIR, ARG_VCPUS, ARG_MEMORY_KIB };
+               ARG_READY, ARG_RELEASE, ARG_RUNTIME_DIR, ARG_VCPUS, ARG_MEMORY_KIB, ARG_SESSION };
         static const struct option options[] = {
                 { "name",                  required_argument, NULL, ARG_NAME             },
                 { "uuid",                  required_argument, NULL, ARG_UUID             },
@@ -472,6 +472,7 @@ int main(int argc, char *argv[]) {
                 { "runtime-dir",           required_argument, NULL, ARG_RUNTIME_DIR      },
                 { "vcpus",                 required_argument, NULL, ARG_VCPUS            },
                 { "memory-kib",            required_argument, NULL, ARG_MEMORY_KIB       },
+                { "session",               no_argument,       NULL, ARG_SESSION          },
                 {}
         };
         Steady s = { .pidfd = -EBADF, .epfd = -EBADF, .sigfd = -EBADF, .timerfd = -EBADF };
@@ -509,6 +510,7 @@ int main(int argc, char *argv[]) {
                 case ARG_RELEASE:           release = optarg; break;
                 case ARG_RUNTIME_DIR:       runtime_dir = optarg; break;
                 case ARG_VCPUS:             r = parse_int(optarg, &vcpus); break;
+                case ARG_SESSION:           s.session = true; break;
                 case ARG_MEMORY_KIB: {
                         char *end;
                         errno = 0;
@@ -614,7 +616,15 @@ release: {
         s.qmp = qmp_free(s.qmp);
         if (asprintf(&rt, "--runtime-dir=%s", runtime_dir) < 0)
                 return s.exit_code;
-        char *args[] = { (char *) "vmunit-supervisor", (char *) "--release", status, rt, (char *) s.name, NULL };
+        char *args[7], **a = args;
+        *a++ = (char *) "vmunit-supervisor";
+        *a++ = (char *) "--release";
+        *a++ = status;
+        *a++ = rt;
+        if (s.session)
+                *a++ = (char *) "--session";
+        *a++ = (char *) s.name;
+        *a = NULL;
         execv(release, args);
         log_error_errno(-errno, "Failed to execute '%s' to release the VM's scope: %m", release);
         return s.exit_code;

@@ -28,6 +28,7 @@ typedef struct Steady {
         Action on_poweroff, on_reboot, on_crash;
         uint64_t shutdown_timeout_usec;
         const char *runtime_dir;        /* /run/vmunit: the VM's is runtime_dir/NAME */
+        bool session;                   /* the session instance: the user bus */
         unsigned vcpus;
         uint64_t memory_kib;
 

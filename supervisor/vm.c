@@ -211,13 +211,19 @@ static int vm_build(Vm *vm) {
         return 0;
 }
 
+/* The bus of our systemd manager: the system's, or the user's for the session instance. */
 static int vm_open_bus(Vm *vm) {
         int r;
 
-        r = sd_bus_default_system(&vm->bus);
+        r = vm->cfg.session ? sd_bus_default_user(&vm->bus) : sd_bus_default_system(&vm->bus);
         if (r < 0)
-                return log_error_errno(r, "Failed to connect to the system bus: %m");
+                return log_error_errno(r, "Failed to connect to the %s bus: %m", vm->cfg.session ? "user" : "system");
         return 0;
+}
+
+/* Our own unit, vm@NAME.service, as our manager knows it. */
+static int vm_own_unit(const Vm *vm, char **ret) {
+        return vm->cfg.session ? sd_pid_get_user_unit(0, ret) : sd_pid_get_unit(0, ret);
 }
 
 static int vm_connect_qmp(Vm *vm, uint64_t timeout_usec) {
@@ -362,6 +368,7 @@ static int exec_labels(const void *userdata) {
 
 static int vm_spawn(Vm *vm) {
         _cleanup_close_ int sync_fd = -EBADF, err_fd = -EBADF;
+        _cleanup_free_ char *service = NULL;
         int r;
 
         r = state_runtime_dir_prepare(vm->runtime_dir, vm->state_dir, &vm->user);
@@ -379,7 +386,17 @@ static int vm_spawn(Vm *vm) {
         vm->is_child = true;
         log_debug("Forked QEMU child %d, creating its scope.", (int) vm->pid);
 
-        r = scope_create(vm->bus, vm->cfg.name, vm->pid, &vm->plan, &vm->unit);
+        r = vm_own_unit(vm, &service);
+        if (r < 0)
+                (void) log_full_errno(LOG_DEBUG, r, NULL, "Not run as a unit (%m): the scope is ordered before none.");
+        if (vm->cfg.session)
+                log_notice("Session instance: QEMU's device access is not confined by the scope (a user's systemd "
+                           "cannot apply DevicePolicy=); it opens the device nodes that user %s can.", vm->user_name);
+        r = scope_create(vm->bus, vm->cfg.name, vm->pid, &(ScopeOptions) {
+                                 .plan = &vm->plan,
+                                 .session = vm->cfg.session,
+                                 .service = service,
+                         }, &vm->unit);
         if (r == -EEXIST)
                 return log_error_errno(r, "A scope for VM '%s' exists already (another QEMU?): %m", vm->cfg.name);
         if (r < 0)
@@ -399,7 +416,10 @@ static int vm_spawn(Vm *vm) {
                                       vm->cmd.argv[0]);
 
         /* While QEMU initialises: machinectl list shows the VM from here on. A VM that machined
-         * will not list still runs. */
+         * will not list still runs. machined keeps the system's machines only: a user's VMs, in scopes
+         * of the user's manager, are not for it (and registering needs privileges). */
+        if (vm->cfg.session)
+                return 0;
         r = scope_register_machine(vm->bus, vm->cfg.name, vm->def->uuid, vm->pid);
         if (r == -ENOENT)
                 log_debug("systemd-machined is not running, the VM is not registered with it.");
@@ -477,6 +497,8 @@ static int vm_exec_steady(Vm *vm, const char *ready_status) {
         ARG("--lock-fd=%d", vm->runtime_fd);
         if (vm->running)
                 ARG("--running");
+        if (vm->cfg.session)
+                ARG("--session");
         ARG("--on-poweroff=%s", action_word(vm->def->on_poweroff));
         ARG("--on-reboot=%s", action_word(vm->def->on_reboot));
         ARG("--on-crash=%s", action_word(vm->def->on_crash));
@@ -564,6 +586,14 @@ int vm_start(Vm *vm) {
         }
         if (r < 0) {
                 r = log_error_errno(r, "Failed to look up QEMU's user '%s': %m", vm->cfg.conf->user);
+                goto fail;
+        }
+        if (vm->cfg.session && (vm->user.uid != getuid() || vm->user.gid != getgid())) {
+                r = log_full_errno(LOG_ERR, -EPERM, VMUNIT_MESSAGE_VM_CONFIG,
+                                   "%s: user '%s', group '%s': the session instance runs QEMU as its own user and "
+                                   "group (%u:%u) and cannot switch to others.", vm->cfg.conf_path,
+                                   vm->cfg.conf->user, vm->cfg.conf->group ?: "(the user's primary)", (unsigned) getuid(),
+                                   (unsigned) getgid());
                 goto fail;
         }
         r = vm_build(vm);
@@ -671,7 +701,7 @@ int vm_stop_post(Vm *vm) {
                 return 0;               /* the supervisor released everything itself */
         vm->unit = TAKE_PTR(st.unit);
 
-        r = sd_pid_get_unit(0, &unit);
+        r = vm_own_unit(vm, &unit);
         if (r < 0)
                 return log_error_errno(r, "Failed to find our own unit: %m");
         r = vm_open_bus(vm);

@@ -29,7 +29,8 @@ enum {
 
 typedef struct VmConfig {
         const char *name;
-        const char *domain_dir;         /* /etc/vmunit/domains */
+        bool session;                   /* the session instance: user bus, user manager, no privilege */
+        const char *domain_dir;         /* /etc/vmunit/domains (lib/instance-paths.h) */
         const char *runtime_root;       /* /run/vmunit */
         const char *state_root;         /* /var/lib/vmunit */
         const VmunitConfig *conf;       /* vmunit.conf, with the command line's overrides applied */

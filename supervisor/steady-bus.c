@@ -6,6 +6,7 @@
  * every guarantee) org.vmunit.monitor-command, both decided by polkit for non-root callers.
  */
 #include <fcntl.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <stdio.h>
 #include <sys/epoll.h>
@@ -23,8 +24,13 @@
 
 static PolkitRegistry *polkit;
 
+static const char *vm_name;
+
+/* polkit rules may look at action.lookup("domain_name"), as with libvirt's. */
 static int authorize(sd_bus_message *m, const char *action, sd_bus_error *error) {
-        return polkit_check_async(polkit, m, action, NULL, error);
+        const char * const details[] = { "domain_name", vm_name, NULL };
+
+        return polkit_check_async(polkit, m, action, details, error);
 }
 
 static int need_qmp(Steady *s, sd_bus_error *error) {
@@ -74,17 +80,24 @@ static int method_control(sd_bus_message *m, void *userdata, sd_bus_error *error
 static int method_get_xml(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         _cleanup_free_ char *path = NULL, *xml = NULL;
         Steady *s = userdata;
-        uint32_t flags;
+        uint64_t flags;
         size_t size;
         int r;
 
-        r = sd_bus_message_read(m, "u", &flags);
+        r = sd_bus_message_read(m, "t", &flags);
         if (r < 0)
                 return r;
-        if (flags != 0)
-                return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS,
-                                        "No flags are known; the inactive definition comes from org.vmunit.Manager1.GetXML.");
-        if (asprintf(&path, "%s/%s/live.xml", s->runtime_dir, s->name) < 0)
+        if (flags & ~VMUNIT_GET_XML_SECURE)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Unknown flags 0x%" PRIx64 ".",
+                                         flags & ~VMUNIT_GET_XML_SECURE);
+        /* Passwords only for those who may control the VM. */
+        if (flags & VMUNIT_GET_XML_SECURE) {
+                r = authorize(m, VMUNIT_ACTION_CONTROL, error);
+                if (r <= 0)
+                        return r < 0 ? r : 1;
+        }
+        if (asprintf(&path, "%s/%s/%s", s->runtime_dir, s->name,
+                     flags & VMUNIT_GET_XML_SECURE ? "live-secure.xml" : "live.xml") < 0)
                 return -ENOMEM;
         r = read_file_full(path, LIVE_XML_MAX, &xml, &size);
         if (r < 0)
@@ -217,7 +230,7 @@ static const sd_bus_vtable vm_vtable[] = {
         SD_BUS_METHOD("Pause", "", "", method_control, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD("Resume", "", "", method_control, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD("Destroy", "", "", method_control, SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_ARGS("GetXML", SD_BUS_ARGS("u", flags), SD_BUS_RESULT("s", xml), method_get_xml,
+        SD_BUS_METHOD_WITH_ARGS("GetXML", SD_BUS_ARGS("t", flags), SD_BUS_RESULT("s", xml), method_get_xml,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("MonitorCommand", SD_BUS_ARGS("s", command, "b", hmp), SD_BUS_RESULT("s", reply),
                                 method_monitor_command, SD_BUS_VTABLE_UNPRIVILEGED),
@@ -258,6 +271,7 @@ int steady_bus_open(Steady *s) {
         int r;
 
         s->started_usec = qemu_started_usec(s->pid);
+        vm_name = s->name;
         r = polkit_registry_new(&polkit);
         if (r < 0)
                 return log_error_errno(r, "Out of memory.");

@@ -13,6 +13,7 @@
 #include "vm.h"
 
 #define LIVE_XML_NAME "live.xml"
+#define LIVE_XML_SECURE_NAME "live-secure.xml"
 #define QMP_QUERY_TIMEOUT_USEC (10ULL * 1000000ULL)
 
 static int query(Vm *vm, const char *command, json_object **ret) {
@@ -85,20 +86,32 @@ static void live_graphics(Vm *vm) {
         }
 }
 
-int vm_live_xml_write(Vm *vm) {
+static int write_live(Vm *vm, const char *name) {
         _cleanup_free_ char *xml = NULL, *error = NULL;
+        int r;
+
+        r = domxml_write(vm->def, &xml, &error);
+        if (r < 0)
+                return log_error_errno(r, "Failed to write the live XML: %s", error ?: "%m");
+        /* Only for the supervisor (and root): it may name host paths QEMU's user must not learn. */
+        r = write_file_atomic(vm->runtime_dir, name, xml, strlen(xml), 0600);
+        if (r < 0)
+                return log_error_errno(r, "Failed to write '%s/%s': %m", vm->runtime_dir, name);
+        return 0;
+}
+
+int vm_live_xml_write(Vm *vm) {
         int r;
 
         live_ptys(vm);
         live_graphics(vm);
         vm->def->live_id = (int) vm->pid;
-        r = domxml_write(vm->def, &xml, &error);
+        /* Two forms, as libvirt's VIR_DOMAIN_XML_SECURE: with the graphics passwords, for callers
+         * allowed to control the VM, and without them for everyone else. */
+        r = write_live(vm, LIVE_XML_SECURE_NAME);
         if (r < 0)
-                return log_error_errno(r, "Failed to write the live XML: %s", error ?: "%m");
-
-        /* Only for the supervisor (and root): it may name host paths QEMU's user must not learn. */
-        r = write_file_atomic(vm->runtime_dir, LIVE_XML_NAME, xml, strlen(xml), 0600);
-        if (r < 0)
-                return log_error_errno(r, "Failed to write '%s/" LIVE_XML_NAME "': %m", vm->runtime_dir);
-        return 0;
+                return r;
+        for (unsigned i = 0; i < vm->def->n_graphics; i++)
+                vm->def->graphics[i].passwd = NULL;
+        return write_live(vm, LIVE_XML_NAME);
 }

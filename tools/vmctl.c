@@ -15,10 +15,12 @@
 #include "cleanup.h"
 #include "vmctl-domain.h"
 #include "vmctl-import.h"
+#include "vmctl-vm.h"
 #include "vmctl.h"
 
 bool arg_json = false, arg_lax = false, arg_user = false, arg_quiet = false, arg_no_pager = false, arg_all = false,
-     arg_inactive = false, arg_security_info = false, arg_disable = false, arg_no_block = false, arg_name = false;
+     arg_inactive = false, arg_security_info = false, arg_disable = false, arg_no_block = false, arg_name = false,
+     arg_hmp = false;
 const char *arg_host = NULL;
 uint64_t arg_timeout_usec = VMCTL_DEFAULT_TIMEOUT_USEC;
 static char *arg_host_buf = NULL;
@@ -43,6 +45,17 @@ static const Verb verbs[] = {
         { "edit",               1, 1, false, verb_edit,              NULL, "edit NAME                   Edit a domain's XML with $EDITOR" },
         { "autostart",          1, 1, false, verb_autostart,         NULL, "autostart [--disable] NAME  Start a domain at boot (or not)" },
         { "capabilities",       0, 0, false, verb_capabilities,      NULL, "capabilities                Print the host's capabilities XML" },
+        { "shutdown",           1, 1, false, verb_control,           NULL, "shutdown NAME               Press the ACPI power button" },
+        { "reboot",             1, 1, false, verb_control,           NULL, "reboot NAME                 Reboot (power button, then a reset)" },
+        { "reset",              1, 1, false, verb_control,           NULL, "reset NAME                  Reset the machine at once" },
+        { "destroy",            1, 1, false, verb_control,           NULL, "destroy NAME                Kill QEMU at once (the unit stops)" },
+        { "suspend",            1, 1, false, verb_control,           NULL, "suspend NAME                Pause the vCPUs" },
+        { "resume",             1, 1, false, verb_control,           NULL, "resume NAME                 Resume the vCPUs" },
+        { "console",            1, 1, false, verb_console,           NULL, "console NAME                Attach to the serial console (^] leaves)" },
+        { "qemu-monitor-command", 2, 64, false, verb_qemu_monitor_command, NULL,
+                                                                           "qemu-monitor-command [--hmp] NAME CMD  QMP (or HMP) pass-through" },
+        { "attach-device",      2, 2, false, verb_device,            NULL, "attach-device NAME FILE     Hot-plug the device in FILE" },
+        { "detach-device",      2, 2, false, verb_device,            NULL, "detach-device NAME FILE     Hot-unplug the device in FILE" },
         { "domxml-to-native",   2, 2, true,  verb_domxml_to_native,  help_domxml_to_native,
                                                                            "domxml-to-native FMT FILE   Domain XML to a QEMU command line" },
         { "domxml-from-native", 2, 2, false, verb_domxml_from_native, help_domxml_from_native,
@@ -70,6 +83,7 @@ static void help(void) {
                "     --name            list: names only\n"
                "     --inactive        dumpxml: the persistent definition, also of a running domain\n"
                "     --security-info   dumpxml: include passwords\n"
+               "     --hmp             qemu-monitor-command: a human monitor command, not QMP\n"
                "     --disable         autostart: do not start at boot\n"
                "     --no-block        start: do not wait until the domain runs\n"
                "     --lax             domxml-to-native: accept XML vmunit does not understand, with warnings\n\n"
@@ -153,7 +167,7 @@ static int set_uri(const char *uri) {
 static int parse_argv(int argc, char *argv[], bool *ret_help) {
         enum {
                 ARG_VERSION = 0x100, ARG_JSON, ARG_LAX, ARG_USER, ARG_SYSTEM, ARG_NO_PAGER, ARG_TIMEOUT, ARG_ALL,
-                ARG_INACTIVE, ARG_SECURITY_INFO, ARG_DISABLE, ARG_NO_BLOCK, ARG_NAME,
+                ARG_INACTIVE, ARG_SECURITY_INFO, ARG_DISABLE, ARG_NO_BLOCK, ARG_NAME, ARG_HMP,
         };
         static const struct option options[] = {
                 { "help",          no_argument,       NULL, 'h'               },
@@ -170,6 +184,7 @@ static int parse_argv(int argc, char *argv[], bool *ret_help) {
                 { "all",           no_argument,       NULL, ARG_ALL           },
                 { "name",          no_argument,       NULL, ARG_NAME          },
                 { "inactive",      no_argument,       NULL, ARG_INACTIVE      },
+                { "hmp",           no_argument,       NULL, ARG_HMP           },
                 { "security-info", no_argument,       NULL, ARG_SECURITY_INFO },
                 { "disable",       no_argument,       NULL, ARG_DISABLE       },
                 { "no-block",      no_argument,       NULL, ARG_NO_BLOCK      },
@@ -238,6 +253,9 @@ static int parse_argv(int argc, char *argv[], bool *ret_help) {
                         break;
                 case ARG_INACTIVE:
                         arg_inactive = true;
+                        break;
+                case ARG_HMP:
+                        arg_hmp = true;
                         break;
                 case ARG_SECURITY_INFO:
                         arg_security_info = true;

@@ -21,7 +21,7 @@
 #define VMCTL_PING_TIMEOUT_USEC (600 * UINT64_C(1000))
 
 extern bool arg_json, arg_lax, arg_user, arg_quiet, arg_no_pager, arg_all, arg_inactive, arg_security_info,
-        arg_disable, arg_no_block, arg_name;
+        arg_disable, arg_no_block, arg_name, arg_hmp;
 extern const char *arg_host;
 extern uint64_t arg_timeout_usec;
 

@@ -1,11 +1,15 @@
 # shellcheck shell=bash
 # Check helpers for the system tests, to be sourced (bash): one "ok"/"FAIL" line per check and
-# the counts for the summary. test-supervisor.sh has its own copies of these from before this file.
+# the counts for the summary.
 #
 #   check DESCRIPTION COMMAND...   passes if COMMAND succeeds
 #   pass / fail DESCRIPTION        record a result computed otherwise
 #   wait_for SECONDS COMMAND...    retry COMMAND every 0.1 s until it succeeds or SECONDS pass
 #   now, elapsed T0 T1             wall-clock seconds (float) and their difference
+#   check_introspect CONTAINER BUSNAME PATH EXPECTED WHAT
+#                                  `busctl introspect` of PATH at BUSNAME on the system bus in CONTAINER
+#                                  against the committed file EXPECTED (the documented API), with the
+#                                  diff on failure; VMUNIT_TEST_REGENERATE=1 rewrites EXPECTED
 #   checks_summary                 "N passed, N failed"; returns 1 if something failed
 #   checks_finish RC CONTAINER STARTED
 #                                  the end of a test (its EXIT trap): tears CONTAINER down if
@@ -31,6 +35,21 @@ wait_for() {
                 awk -v n="$(now)" -v d="$deadline" 'BEGIN { exit !(n < d) }' || return 1
                 sleep 0.1
         done
+}
+
+check_introspect() {
+        local container=$1 name=$2 path=$3 expected=$4 what=$5 actual
+        actual=$("$(dirname "${BASH_SOURCE[0]}")/container.sh" exec "$container" \
+                 busctl introspect --no-pager --xml-interface "$name" "$path")
+        if [[ ${VMUNIT_TEST_REGENERATE:-0} == 1 ]]; then
+                printf '%s\n' "$actual" >"$expected"
+                printf '%s: regenerated %s\n' "${0##*/}" "$expected" >&2
+        fi
+        if diff -u "$expected" <(printf '%s\n' "$actual"); then
+                pass "busctl introspect $what matches the documented API"
+        else
+                fail "busctl introspect $what matches the documented API (diff above)"
+        fi
 }
 
 checks_summary() {

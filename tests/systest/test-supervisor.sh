@@ -25,56 +25,23 @@ build=$(readlink -f "${1:-$top/build}")
 boot_timeout=${VMUNIT_TEST_BOOT_TIMEOUT:-90}
 container=vmunit-sup-$$
 started=0
-passed=0
-failed=0
 
-now() { printf '%s\n' "${EPOCHREALTIME/,/.}"; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+# shellcheck source=tests/systest/checks.sh
+source "$here/checks.sh"
 info() { printf '%s: %s\n' "$prog" "$*" >&2; }
-
 finish() {
         local rc=$?
         trap - EXIT
-        if [[ $started == 1 ]]; then
-                if [[ ${VMUNIT_TEST_KEEP:-0} == 1 && $failed -gt 0 ]]; then
-                        info "keeping container '$container' (VMUNIT_TEST_KEEP=1)"
-                else
-                        "$here/container.sh" stop "$container" >/dev/null 2>&1 ||
-                                info "warning: tear-down of '$container' reported problems"
-                fi
-        fi
-        if [[ $rc -ne 0 && $passed -eq 0 && $failed -eq 0 ]]; then
-                failed=1        # set-up failed before any check ran
-        fi
-        echo "$passed passed, $failed failed"
-        [[ $failed -eq 0 && $rc -eq 0 ]] && exit 0
-        exit 1
+        checks_finish "$rc" "$container" "$started"
 }
 trap finish EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'exit 129' HUP
 
-pass() { passed=$((passed + 1)); printf 'ok      %s\n' "$*"; }
-fail() { failed=$((failed + 1)); printf 'FAIL    %s\n' "$*"; }
-# check DESCRIPTION COMMAND...: runs COMMAND, passes if it succeeds.
-check() {
-        local what=$1; shift
-        if "$@"; then pass "$what"; else fail "$what"; fi
-}
-
 cx() { "$here/container.sh" exec "$container" "$@"; }
 prop() { cx systemctl show -P "$2" "$1" 2>/dev/null; }     # UNIT PROPERTY
 
-# wait_for SECONDS COMMAND...: retries COMMAND every 0.1 s until it succeeds.
-wait_for() {
-        local deadline
-        deadline=$(awk -v n="$(now)" -v t="$1" 'BEGIN { printf "%.1f", n + t }'); shift
-        until "$@"; do
-                awk -v n="$(now)" -v d="$deadline" 'BEGIN { exit !(n < d) }' || return 1
-                sleep 0.1
-        done
-}
 
 console_has() {          # VM MARKER [MIN_COUNT]
         local n
@@ -208,6 +175,7 @@ domain dac1 "" | sed "s|<devices>|<devices>$(dac_disk /srv/dac/a.img vda)$(dac_d
 domain dac2 "" | sed "s|<devices>|<devices>$(dac_disk /srv/dac/b.img vda)$(dac_disk /srv/dac/shared.img vdb '<shareable/>')|" >"$domains/dac2.xml"
 domain dacpriv "" | sed "s|<devices>|<devices>\n$(dac_disk /srv/private/p.img vda)|" >"$domains/dacpriv.xml"
 domain ctl "" >"$domains/ctl.xml"
+domain con "" | sed "s|<serial type='stdio'>|<serial type='pty'>|" >"$domains/con.xml"
 domain seclab "" | sed "s|</devices>|</devices>\n  <seclabel type='dynamic' model='apparmor'/>|" >"$domains/seclab.xml"
 domain noimg "" | sed "s|<devices>|<devices><disk type='file' device='disk'><source file='/var/lib/vmunit-missing.img'/><target dev='vda' bus='virtio'/></disk>|" >"$domains/noimg.xml"
 # vm@alt: a configuration of its own, QEMU in group kvm and without QEMU's own -sandbox.
@@ -530,6 +498,8 @@ if cx systemctl start vm@ctl && wait_for "$boot_timeout" console_has ctl VMUNIT-
         check "bus: Name, QEMUPid, VCPUs, MemoryKiB" bash -c '[[ "$1" == "s \"ctl\"|u $2|u 1|t 262144" ]]' _ \
                 "$(vmprop Name)|$(vmprop QEMUPid)|$(vmprop VCPUs)|$(vmprop MemoryKiB)" "$cpid"
         check "bus: State is running" state_is running
+        check_introspect "$container" org.vmunit.vm.ctl /org/vmunit/vm "$top/tests/data/bus/org.vmunit.VM1.introspect" \
+                org.vmunit.VM1
         vmcall Pause >/dev/null
         check "bus: Pause -> State paused" wait_for 5 state_is paused
         vmcall Resume >/dev/null
@@ -540,8 +510,23 @@ if cx systemctl start vm@ctl && wait_for "$boot_timeout" console_has ctl VMUNIT-
         check "bus: MonitorCommand (HMP) answers 'info status' ($out)" grep -q 'VM status: running' <<<"$out"
         out=$(vmcall MonitorCommand sb '{"execute":"query-status","id":"x"}' false 2>&1 || true)
         check "bus: MonitorCommand refuses a command with its own id" grep -q 'Unknown key' <<<"$out"
+        # the same through vmctl
+        cx vmctl suspend ctl >/dev/null
+        check "vmctl suspend -> State paused" wait_for 5 state_is paused
+        cx vmctl resume ctl >/dev/null
+        check "vmctl resume -> State running" wait_for 5 state_is running
+        out=$(cx vmctl qemu-monitor-command ctl '{"execute":"query-status"}' 2>&1 || true)
+        check "vmctl qemu-monitor-command (QMP) ($out)" grep -q '"status":"running"' <<<"$out"
+        out=$(cx vmctl qemu-monitor-command --hmp ctl info status 2>&1 || true)
+        check "vmctl qemu-monitor-command --hmp ($out)" grep -q 'VM status: running' <<<"$out"
+        out=$(cx vmctl dumpxml ctl 2>&1 || true)
+        check "vmctl dumpxml shows the live XML" grep -q "<domain type='qemu' id='$cpid'" <<<"$out"
+        printf '<disk/>\n' >"$root$img/dev.xml"
+        out=$(cx vmctl attach-device ctl $img/dev.xml 2>&1) && rc=0 || rc=$?
+        check "vmctl attach-device: a clear 'not supported', exit 1 ($out)" \
+                bash -c '[[ $1 == 1 && $2 == *"hotplug is not supported"* ]]' _ "$rc" "$out"
         # busctl prints the string C-escaped: ' as \'
-        out=$(vmcall GetXML u 0 2>&1 | sed "s/\\\\'/'/g" || true)
+        out=$(vmcall GetXML t 0 2>&1 | sed "s/\\\\'/'/g" || true)
         check "bus: GetXML is the live XML (id='$cpid')" grep -q "<domain type='qemu' id='$cpid'" <<<"$out"
         vmcall Reboot >/dev/null
         check "bus: Reboot -> the guest powers off and boots again" wait_for "$boot_timeout" console_has ctl VMUNIT-GUEST-READY 2
@@ -556,6 +541,16 @@ if cx systemctl start vm@ctl && wait_for "$boot_timeout" console_has ctl VMUNIT-
 else
         fail "vm@ctl did not start"
         cx journalctl --no-pager -q -o cat -u vm@ctl -n 10 || true
+fi
+if cx systemctl start vm@con; then
+        # The guest prints its uptime every second on the pty, once booted (3-4 s); ^] ends the session.
+        out=$( (sleep 10; printf '\035') | cx timeout 30 vmctl console con 2>&1) && rc=0 || rc=$?
+        check "vmctl console: the guest's pty output, ^] leaves with status 0 (rc $rc)" \
+                bash -c '[[ $1 == 0 && $2 == *"Escape character is ^]"* && $2 == *VMUNIT-GUEST-UPTIME* ]]' _ "$rc" "$out"
+        cx vmctl destroy con >/dev/null || true
+        check "vmctl destroy con: the unit ends with success" wait_for 10 props_are vm@con ActiveState=inactive Result=success
+else
+        fail "vm@con did not start"
 fi
 if cx systemctl start vm@ctl; then
         t0=$(now)

@@ -115,17 +115,8 @@ vm list --all
 check "vmctl list activates the manager through the bus (exit 0)" rc_is 0
 info "first call with activation: $(elapsed "$t0" "$(now)") s"
 check "vmunit-managerd.service is active after the call" is_state vmunit-managerd.service active
-expected=$top/tests/data/bus/org.vmunit.Manager1.introspect
-actual=$(cx busctl introspect --no-pager --xml-interface org.vmunit.Manager1 /org/vmunit/Manager1)
-if [[ ${VMUNIT_TEST_REGENERATE:-0} == 1 ]]; then
-        printf '%s\n' "$actual" >"$expected"
-        info "regenerated $expected"
-fi
-if diff -u "$expected" <(printf '%s\n' "$actual"); then
-        pass "busctl introspect org.vmunit.Manager1 matches the documented API"
-else
-        fail "busctl introspect org.vmunit.Manager1 matches the documented API (diff above)"
-fi
+check_introspect "$container" org.vmunit.Manager1 /org/vmunit/Manager1 \
+        "$top/tests/data/bus/org.vmunit.Manager1.introspect" org.vmunit.Manager1
 
 # --- define, list --json, dumpxml --inactive, autostart, undefine --------------------------
 domain web | put web.xml

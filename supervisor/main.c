@@ -29,6 +29,7 @@ static uint64_t arg_shutdown_timeout_usec = UINT64_MAX; /* UINT64_MAX: vmunit.co
 static bool arg_start_paused = false;
 static bool arg_stop_post = false;
 static int arg_release = -1;                            /* --release: the exit status to end with */
+static const char *arg_hotplug = NULL;                  /* --hotplug=attach|detach|restore */
 static const char *arg_name = NULL;
 static char *arg_name_unescaped = NULL;
 
@@ -57,7 +58,11 @@ static void help(void) {
                "     --stop-post             Run as ExecStopPost=: finish a stop the supervisor could not\n"
                "     --release --exit-status=N\n"
                "                             End of a VM's life (vmunit-supervisor-steady runs it): stop\n"
-               "                             the scope, remove the runtime dir, exit with N\n\n"
+               "                             the scope, remove the runtime dir, exit with N\n"
+               "     --hotplug=attach|detach|restore\n"
+               "                             For the running VM's AttachDevice/DetachDevice\n"
+               "                             (vmunit-supervisor-steady runs it): plan the device\n"
+               "                             XML on stdin, print the QMP commands as JSON\n\n"
                "Exit status: 0 VM stopped or powered off, 1 set-up failed, 2 QEMU was killed,\n"
                "3 QEMU failed, 4 guest crashed, 75 restart wanted (<on_crash>restart</on_crash>).\n");
 }
@@ -76,7 +81,7 @@ static int parse_timeout(const char *s, uint64_t *ret) {
 
 static int parse_argv(int argc, char *argv[]) {
         enum { ARG_SESSION = 0x100, ARG_CONFIG, ARG_DOMAIN_DIR, ARG_RUNTIME_DIR, ARG_STATE_DIR, ARG_USER, ARG_SHUTDOWN_TIMEOUT, ARG_PAUSED,
-               ARG_STOP_POST, ARG_RELEASE, ARG_EXIT_STATUS };
+               ARG_STOP_POST, ARG_RELEASE, ARG_EXIT_STATUS, ARG_HOTPLUG };
         static const struct option options[] = {
                 { "help",             no_argument,       NULL, 'h'                  },
                 { "session",          no_argument,       NULL, ARG_SESSION          },
@@ -90,6 +95,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "stop-post",        no_argument,       NULL, ARG_STOP_POST        },
                 { "release",          no_argument,       NULL, ARG_RELEASE          },
                 { "exit-status",      required_argument, NULL, ARG_EXIT_STATUS      },
+                { "hotplug",          required_argument, NULL, ARG_HOTPLUG          },
                 {}
         };
         const char *e;
@@ -139,6 +145,9 @@ static int parse_argv(int argc, char *argv[]) {
                         if (arg_release < 0)
                                 arg_release = 0;
                         break;
+                case ARG_HOTPLUG:
+                        arg_hotplug = optarg;
+                        break;
                 case ARG_EXIT_STATUS: {
                         char *end;
                         long l = strtol(optarg, &end, 10);
@@ -158,7 +167,7 @@ static int parse_argv(int argc, char *argv[]) {
         arg_name = argv[optind];
         /* vm@.service passes its instance (%i), where a VM name's bytes that a unit name cannot hold
          * are \xHH (lib/unit-name.h). --release is given the name itself, by the steady supervisor. */
-        if (arg_release < 0 && strchr(arg_name, '\\')) {
+        if (arg_release < 0 && !arg_hotplug && strchr(arg_name, '\\')) {
                 int r = vm_unit_instance_unescape(arg_name, &arg_name_unescaped);
                 if (r == -ENOMEM)
                         return log_error_errno(r, "Out of memory.");
@@ -255,6 +264,8 @@ static int run(int argc, char *argv[]) {
                 return vm_stop_post(vm);
         if (arg_release >= 0)
                 return vm_release_final(vm, arg_release);
+        if (arg_hotplug)
+                return vm_hotplug(vm, arg_hotplug);
 
         /* Logs its own errors; on success this process becomes vmunit-supervisor-steady. */
         return vm_start(vm);

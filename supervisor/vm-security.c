@@ -5,6 +5,7 @@
  * exec, and undoing all of it from the journal (on stop, on a failed start, and after a supervisor
  * crash that took QEMU with it).
  */
+#include <dirent.h>
 #include <grp.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -204,6 +205,86 @@ int vm_security_prepare(Vm *vm, const QemuBuildOptions *build) {
         return 0;
 }
 
+int vm_security_prepare_hotplug(Vm *vm, const SecurityResources *res, const char *journal) {
+        _cleanup_free_ gid_t *groups = NULL;
+        _cleanup_free_ char *error = NULL;
+        _cleanup_close_ int lock_fd = -EBADF;
+        size_t n_groups = 0;
+        unsigned drivers;
+        int r;
+
+        r = security_drivers_select(vm->cfg.conf->security_driver, security_selinux_enabled(), apparmor_is_enabled(),
+                                    &vm->def->seclabel, vm->cfg.conf_path, vm->domain_path, &drivers, &error);
+        if (r < 0)
+                return config_error(r, error, "No usable security driver.");
+        /* NEEDSWORK: label the image and extend the loaded AppArmor profile, as libvirt does. */
+        if (drivers & (SECURITY_DRIVER_SELINUX | SECURITY_DRIVER_APPARMOR))
+                return log_error_errno(-EOPNOTSUPP, "Disk hotplug is not supported for a VM confined by %s yet.",
+                                       drivers & SECURITY_DRIVER_SELINUX ? "SELinux" : "AppArmor");
+        if (!(drivers & SECURITY_DRIVER_DAC) || !vm->cfg.conf->dynamic_ownership)
+                return 0;
+        r = qemu_groups(vm, &groups, &n_groups);
+        if (r < 0)
+                return log_error_errno(r, "Failed to list QEMU's groups: %m");
+        SecurityUser user = {
+                .uid = vm->user.uid,
+                .gid = vm->user.gid,
+                .name = vm->user_name,
+                .groups = groups,
+                .n_groups = n_groups,
+        };
+        r = security_check_access(res, &user, true, "device XML", &error);
+        if (r >= 0)
+                r = security_check_relabel_allowed(res, "device XML", &error);
+        if (r < 0)
+                return config_error(r, error, "A file of the device may not be handed to QEMU.");
+        lock_fd = lock_registry(vm);
+        if (lock_fd < 0)
+                return log_error_errno(lock_fd, "Failed to take the security lock in '%s': %m", vm->cfg.runtime_root);
+        r = security_dac_prepare(res, &(SecurityDacOptions) {
+                                         .user = &user,
+                                         .remember_owner = vm->cfg.conf->remember_owner,
+                                         .journal = journal,
+                                         .domain_path = "device XML",
+                                 }, &error);
+        if (r < 0)
+                return config_error(r, error, "Failed to hand the device's files to QEMU's user.");
+        return 0;
+}
+
+int vm_security_restore_journal(Vm *vm, const char *journal) {
+        _cleanup_free_ char *error = NULL;
+        _cleanup_close_ int lock_fd = -EBADF;
+        int r;
+
+        lock_fd = lock_registry(vm);
+        if (lock_fd < 0)
+                log_warning_errno(lock_fd, "Failed to take the security lock, restoring without it: %m");
+        r = security_restore(journal, &error);
+        if (r < 0)
+                return log_warning_errno(r, "Some of the files of '%s' were not restored: %s", journal, error ?: "%m");
+        return 0;
+}
+
+/* What hotplugged disks took (vm-hotplug.c), before the start's own journal. */
+static void restore_hotplug_journals(Vm *vm) {
+        DIR *d = opendir(vm->runtime_dir);
+        struct dirent *de;
+
+        if (!d)
+                return;
+        while ((de = readdir(d))) {
+                _cleanup_free_ char *path = NULL;
+
+                if (!startswith(de->d_name, VM_HOTPLUG_JOURNAL_PREFIX))
+                        continue;
+                if (asprintf(&path, "%s/%s", vm->runtime_dir, de->d_name) < 0)
+                        break;
+                (void) vm_security_restore_journal(vm, path);
+        }
+        closedir(d);
+}
+
 int vm_security_exec_labels(const Vm *vm) {
         int r;
 
@@ -225,6 +306,7 @@ void vm_security_restore(Vm *vm) {
         _cleanup_close_ int lock_fd = -EBADF;
         int r;
 
+        restore_hotplug_journals(vm);
         if (access(vm->security_journal, F_OK) < 0)
                 return;
         lock_fd = lock_registry(vm);

@@ -164,11 +164,10 @@ static int vm_check_files(Vm *vm) {
         return 0;
 }
 
-static int vm_build(Vm *vm) {
-        _cleanup_free_ char *error = NULL;
+void vm_build_options_init(Vm *vm) {
         const VmunitConfig *conf = vm->cfg.conf;
-        QemuBuildOptions *opts = &vm->build_opts;
-        *opts = (QemuBuildOptions) {
+
+        vm->build_opts = (QemuBuildOptions) {
                 .runtime_dir = vm->runtime_dir,
                 .state_dir = vm->state_dir,
                 .seccomp_sandbox = conf->seccomp_sandbox,
@@ -177,9 +176,15 @@ static int vm_build(Vm *vm) {
                 .spice_tls_x509_dir = conf->spice_tls_x509_cert_dir,
                 .vnc_autoport_search = true,    /* several VMs with autoport: each its own display */
         };
+}
+
+static int vm_build(Vm *vm) {
+        _cleanup_free_ char *error = NULL;
+        const VmunitConfig *conf = vm->cfg.conf;
         int r;
 
-        r = qemu_argv_build(vm->def, opts, &vm->cmd, &error);
+        vm_build_options_init(vm);
+        r = qemu_argv_build(vm->def, &vm->build_opts, &vm->cmd, &error);
         if (r < 0)
                 return log_full_errno(LOG_ERR, r, VMUNIT_MESSAGE_VM_CONFIG, "%s: %s", vm->domain_path,
                                       error ?: "cannot build the QEMU command line");

@@ -16,6 +16,7 @@
 #include "apparmor-profile.h"
 #include "sandbox.h"
 #include "security-selinux.h"
+#include "security.h"
 
 /* Exit statuses of vmunit-supervisor (vm@.service lists 1-4 in RestartPreventExitStatus=, so
  * that only a supervisor crash, or on_crash=restart via 75, restarts the unit). */
@@ -87,6 +88,22 @@ int vm_release_final(Vm *vm, int exit_status);
 int vm_security_prepare(Vm *vm, const QemuBuildOptions *build);
 /* In the child before exec: the SELinux exec context and AppArmor profile of the active drivers. */
 int vm_security_exec_labels(const Vm *vm);
+/* The argv builder's options for this VM (vmunit.conf's settings): the start's and hotplug's. */
+void vm_build_options_init(Vm *vm);
+
+/* vm-hotplug.c: --hotplug=attach|detach NAME, run by vmunit-supervisor-steady for AttachDevice and
+ * DetachDevice: reads the device XML on stdin, plans it against the live XML, hands a new disk's
+ * image to QEMU's user (journal RUNTIME_DIR/NAME/security.hotplug.TARGET) and prints the plan as
+ * JSON; --hotplug=restore NAME undoes such a journal (its name on stdin). Errors go to stderr, one
+ * line. Returns 0 or -errno. */
+int vm_hotplug(Vm *vm, const char *action);
+#define VM_HOTPLUG_JOURNAL_PREFIX "security.hotplug."
+/* vm-security.c: the access check and DAC for a hotplugged disk's @res, recorded in @journal (undone
+ * there on failure). -EOPNOTSUPP under SELinux or AppArmor confinement. Logs its errors. */
+int vm_security_prepare_hotplug(Vm *vm, const SecurityResources *res, const char *journal);
+/* Undoes one hotplug journal (under the security lock). */
+int vm_security_restore_journal(Vm *vm, const char *journal);
+
 /* vm-live.c: asks the paused QEMU for its runtime facts and writes RUNTIME_DIR/live.xml. */
 int vm_live_xml_write(Vm *vm);
 void vm_security_restore(Vm *vm);

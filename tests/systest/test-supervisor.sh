@@ -173,6 +173,10 @@ done
 truncate -s 1M "$root/srv/private/p.img"
 domain dac1 "" | sed "s|<devices>|<devices>$(dac_disk /srv/dac/a.img vda)$(dac_disk /srv/dac/shared.img vdb '<shareable/>')|" >"$domains/dac1.xml"
 domain dac2 "" | sed "s|<devices>|<devices>$(dac_disk /srv/dac/b.img vda)$(dac_disk /srv/dac/shared.img vdb '<shareable/>')|" >"$domains/dac2.xml"
+# A disk image in a system directory is never relabelled (chown of /etc/vmunit-test.img would be
+# harmless here, but the rule is about the place).
+touch "$root/etc/vmunit-test.img"
+domain sysdir "" | sed "s|<devices>|<devices>\n$(dac_disk /etc/vmunit-test.img vda)|" >"$domains/sysdir.xml"
 domain dacpriv "" | sed "s|<devices>|<devices>\n$(dac_disk /srv/private/p.img vda)|" >"$domains/dacpriv.xml"
 domain ctl "" >"$domains/ctl.xml"
 domain con "" | sed "s|<serial type='stdio'>|<serial type='pty'>|" >"$domains/con.xml"
@@ -587,6 +591,9 @@ config_error noimg machine-noimg.scope noimg \
 config_error dacpriv machine-dacpriv.scope dacpriv \
         "^/etc/vmunit/domains/dacpriv.xml:[0-9]*: <disk> '/srv/private/p.img': QEMU's user 'vmunit-qemu' cannot reach it: directory '/srv/private' (mode 0700, owner 0:0) is not searchable for it; allow it with 'chmod o+x /srv/private'$"
 check "dacpriv: p.img left as it was (root:root)" owned_by /srv/private/p.img 0:0
+config_error sysdir machine-sysdir.scope sysdir \
+        "^/etc/vmunit/domains/sysdir.xml:[0-9]*: <disk> '/etc/vmunit-test.img': refusing to relabel it: "
+check "sysdir: /etc/vmunit-test.img left as it was (root:root)" owned_by /etc/vmunit-test.img 0:0
 config_error mac machine-mac.scope mac "^/etc/vmunit/mac.conf: security_driver 'selinux': SELinux is not enabled on this host.$"
 config_error seclab machine-seclab.scope seclab \
         "^/etc/vmunit/domains/seclab.xml:[0-9]*: <seclabel>: model 'apparmor' is not an active security driver on this host (see security_driver in /etc/vmunit/vmunit.conf)$"

@@ -5,6 +5,7 @@
  * runtime and state dirs of a command line (native_build_options) follow the same rules.
  */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "cleanup.h"
@@ -35,44 +36,40 @@ static void teardown(void) {
 
 TestSuite(instance_paths, .init = setup, .fini = teardown);
 
-Test(instance_paths, system) {
+/* The paths of the instance in the current environment are CONFIG_DIR/vmunit.conf, CONFIG_DIR/domains,
+ * CONFIG_DIR/autostart, @runtime_root and @state_root. */
+static void expect_paths(bool session, const char *config_dir, const char *runtime_root, const char *state_root) {
         _cleanup_(instance_paths_done) InstancePaths p = {};
+        _cleanup_free_ char *conf = NULL, *domains = NULL, *autostart = NULL;
 
+        cr_assert_gt(asprintf(&conf, "%s/vmunit.conf", config_dir), 0);
+        cr_assert_gt(asprintf(&domains, "%s/domains", config_dir), 0);
+        cr_assert_gt(asprintf(&autostart, "%s/autostart", config_dir), 0);
+        cr_assert_eq(instance_paths_init(&p, session), 0);
+        cr_expect_str_eq(p.config_file, conf);
+        cr_expect_str_eq(p.domain_dir, domains);
+        cr_expect_str_eq(p.autostart_dir, autostart);
+        cr_expect_str_eq(p.runtime_root, runtime_root);
+        cr_expect_str_eq(p.state_root, state_root);
+}
+
+Test(instance_paths, system) {
         cr_assert_eq(setenv("XDG_CONFIG_HOME", "/x/cfg", 1), 0);       /* not the system's business */
-        cr_assert_eq(instance_paths_init(&p, false), 0);
-        cr_expect_str_eq(p.config_file, "/etc/vmunit/vmunit.conf");
-        cr_expect_str_eq(p.domain_dir, "/etc/vmunit/domains");
-        cr_expect_str_eq(p.autostart_dir, "/etc/vmunit/autostart");
-        cr_expect_str_eq(p.runtime_root, "/run/vmunit");
-        cr_expect_str_eq(p.state_root, "/var/lib/vmunit");
+        expect_paths(false, "/etc/vmunit", "/run/vmunit", "/var/lib/vmunit");
 }
 
 Test(instance_paths, session_home_only) {
-        _cleanup_(instance_paths_done) InstancePaths p = {};
-
         cr_assert_eq(setenv("HOME", "/home/u", 1), 0);
         cr_assert_eq(setenv("XDG_RUNTIME_DIR", "/run/user/1000", 1), 0);
-        cr_assert_eq(instance_paths_init(&p, true), 0);
-        cr_expect_str_eq(p.config_file, "/home/u/.config/vmunit/vmunit.conf");
-        cr_expect_str_eq(p.domain_dir, "/home/u/.config/vmunit/domains");
-        cr_expect_str_eq(p.autostart_dir, "/home/u/.config/vmunit/autostart");
-        cr_expect_str_eq(p.runtime_root, "/run/user/1000/vmunit");
-        cr_expect_str_eq(p.state_root, "/home/u/.local/share/vmunit");
+        expect_paths(true, "/home/u/.config/vmunit", "/run/user/1000/vmunit", "/home/u/.local/share/vmunit");
 }
 
 Test(instance_paths, session_xdg_variables) {
-        _cleanup_(instance_paths_done) InstancePaths p = {};
-
         cr_assert_eq(setenv("HOME", "/home/u", 1), 0);
         cr_assert_eq(setenv("XDG_CONFIG_HOME", "/x/cfg", 1), 0);
         cr_assert_eq(setenv("XDG_DATA_HOME", "/x/data", 1), 0);
         cr_assert_eq(setenv("XDG_RUNTIME_DIR", "/x/run", 1), 0);
-        cr_assert_eq(instance_paths_init(&p, true), 0);
-        cr_expect_str_eq(p.config_file, "/x/cfg/vmunit/vmunit.conf");
-        cr_expect_str_eq(p.domain_dir, "/x/cfg/vmunit/domains");
-        cr_expect_str_eq(p.autostart_dir, "/x/cfg/vmunit/autostart");
-        cr_expect_str_eq(p.runtime_root, "/x/run/vmunit");
-        cr_expect_str_eq(p.state_root, "/x/data/vmunit");
+        expect_paths(true, "/x/cfg/vmunit", "/x/run/vmunit", "/x/data/vmunit");
 }
 
 Test(instance_paths, session_relative_values_are_unset) {

@@ -778,7 +778,7 @@ static unsigned collect_devices(QemuBuild *b, PciDev *out, unsigned max) {
         for (unsigned i = 0; i < def->n_hostdevs; i++)
                 if (streq(def->hostdevs[i].type, "pci"))
                         ADD(&def->hostdevs[i].addr, endpoint(b, true), "<hostdev> %u", i);
-        if (def->memballoon.present)
+        if (def->memballoon.present && !streq_ptr(def->memballoon.model, "none"))
                 ADD(&def->memballoon.addr, endpoint(b, true), "<memballoon>");
         for (unsigned i = 0; i < def->n_rngs; i++)
                 ADD(&def->rngs[i].addr, endpoint(b, true), "<rng> %u", i);
@@ -1192,11 +1192,12 @@ int qemu_prepare(QemuBuild *b) {
                                                "of <maxMemory>", m->model, def->max_memory_slots);
                 }
         }
+        /* model='none' stays in the definition: the live XML must keep saying so, or reading it back
+         * (hotplug planning) would add the default balloon QEMU does not have. */
         if (!def->memballoon.present) {
                 def->memballoon.present = true;
                 def->memballoon.model = (char *) "virtio";
-        } else if (streq(def->memballoon.model, "none"))
-                def->memballoon.present = false;
+        }
         if (def->n_graphics > 0 && def->n_videos == 0) {
                 VmVideo *v = VM_DEVICE_NEW(def, videos);
                 if (!v)

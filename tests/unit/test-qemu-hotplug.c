@@ -185,11 +185,13 @@ Test(qemu_hotplug, errors) {
                      "device XML:1: malformed XML: Extra content at the end of the document");
         assert_fails(QEMU_HOTPLUG_DETACH, Q35, "<interface type='user'/>", -EINVAL,
                      "device XML: <interface>: give the <mac address=> of the interface to detach");
-        /* q35 without any PCIe device has no spare root port: a new one cannot be hotplugged */
+        /* q35 whose one given root port is taken (by the USB controller): a new one cannot be hotplugged */
         assert_fails(QEMU_HOTPLUG_ATTACH,
                      "<domain type='qemu'><name>t</name><uuid>c7a5fdbd-edaf-9455-926a-d65c16db1809</uuid>"
                      "<memory>131072</memory><os><type machine='q35'>hvm</type></os><devices>"
-                     "<emulator>/usr/bin/qemu-system-x86_64</emulator><memballoon model='none'/></devices></domain>",
+                     "<emulator>/usr/bin/qemu-system-x86_64</emulator>"
+                     "<controller type='pci' index='1' model='pcie-root-port'/><memballoon model='none'/>"
+                     "</devices></domain>",
                      "<disk type='file'><source file='/x'/><target dev='vdb' bus='virtio'/></disk>", -ENOSPC,
                      "device XML:1: <disk>: no free place for it in the running VM: it would need a new <controller "
                      "type='pci' model='pcie-root-port'>, which cannot be hotplugged; add it to the definition and "
@@ -203,4 +205,24 @@ Test(qemu_hotplug, errors) {
                      "device XML:1: <disk>: no free place for it in the running VM: it would need a new <controller "
                      "type='scsi' model='lsilogic'>, which cannot be hotplugged; add it to the definition and "
                      "restart the VM");
+}
+
+/* The tiny test guest's shape: q35, no PCI device of its own but the USB controller, two root ports
+ * given in the definition: one stays free for hotplug. */
+Test(qemu_hotplug, attach_to_a_given_free_root_port) {
+        _cleanup_free_ char *live = live_of(
+                "<domain type='qemu'><name>test</name><uuid>c7a5fdbd-edaf-9455-926a-d65c16db1809</uuid>"
+                "<memory unit='MiB'>128</memory><vcpu>1</vcpu><os><type arch='x86_64' machine='q35'>hvm</type></os>"
+                "<features><acpi/></features><devices><emulator>/usr/bin/qemu-system-x86_64</emulator>\n"
+                "<controller type='pci' index='1' model='pcie-root-port'/><controller type='pci' index='2' "
+                "model='pcie-root-port'/><serial type='stdio'><target port='0'/></serial>"
+                "<memballoon model='none'/></devices></domain>"), *error = NULL;
+        QemuHotplug h = {};
+
+        cr_assert_eq(plan(QEMU_HOTPLUG_ATTACH, live,
+                          "<disk type='file'><source file='/img/d.img'/><target dev='vdb' bus='virtio'/></disk>",
+                          &h, &error), 0, "%s\n%s", error, live);
+        cr_assert_str_eq(json_object_get_string(json_object_object_get(json_object_object_get(
+                                 json_object_array_get_idx(h.commands, 2), "arguments"), "bus")), "pci.2");
+        qemu_hotplug_done(&h);
 }

@@ -239,6 +239,17 @@ vm_as alice dumpxml --inactive --security-info keep
 check "alice: dumpxml --security-info is denied, exit 4" rc_is 4
 vm_as alice start keep
 check "alice: start (systemd's manage-units) is denied, exit 4" rc_is 4
+# The VM's own object (its supervisor's org.vmunit.VM1): reads open, controls and the monitor not.
+cx systemctl start vm@keep.service
+vm_as alice dumpxml keep
+check "alice: dumpxml of the running VM (its live XML) works" bash -c '[[ $1 == 0 && $2 == *"<domain type="*" id="* ]]' _ "$rc" "$out"
+vm_as alice suspend keep
+check "alice: suspend (the VM's Pause) is denied, exit 4" rc_is 4
+vm_as alice qemu-monitor-command keep '{"execute":"query-status"}'
+check "alice: qemu-monitor-command is denied, exit 4" rc_is 4
+vm_as alice destroy keep
+check "alice: destroy is denied, exit 4" rc_is 4
+check "... and keep still runs" is_state vm@keep.service active
 
 install -d -m 0755 "$root/etc/polkit-1/rules.d"
 install -m 0644 "$top/polkit/50-vmunit-group.rules.example" "$root/etc/polkit-1/rules.d/50-vmunit-group.rules"
@@ -251,6 +262,15 @@ vm_as alice autostart alice1
 check "alice in group vmunit: autostart allowed" rc_is 0
 vm_as alice start alice1
 check "alice in group vmunit: start through systemd allowed" rc_is 0
+vm_as alice suspend keep
+check "alice in group vmunit: suspend allowed" rc_is 0
+vm_as alice resume keep
+check "alice in group vmunit: resume allowed" rc_is 0
+vm_as alice qemu-monitor-command keep '{"execute":"query-status"}'
+check "alice in group vmunit: qemu-monitor-command still denied (auth_admin), exit 4" rc_is 4
+vm_as alice destroy keep
+check "alice in group vmunit: destroy allowed" rc_is 0
+check "... and keep's unit ended with success" wait_for 10 bash -c "[[ \$($(printf '%q ' "$here/container.sh") exec $container systemctl show -P ActiveState vm@keep.service) == inactive ]]"
 cx systemctl stop vm@alice1.service
 vm_as alice undefine alice1
 check "alice in group vmunit: undefine allowed" rc_is 0

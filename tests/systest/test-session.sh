@@ -5,7 +5,7 @@
 # privileges is refused with FILE:LINE, a good one is applied), the guest boots (its serial marker),
 # the supervisor and QEMU run as that user with no capability, QEMU in a scope of the user's own
 # manager, runtime and state under $XDG_RUNTIME_DIR and ~/.local/share, the VM's bus name on the
-# user bus (not the system bus), `vmctl --user` lists and starts it, its Shutdown() works, and
+# user bus (not the system bus), `vmctl --user` lists it, starts it and shuts it down, and
 # `systemctl --user stop` ends it by the ACPI power button with nothing left behind. What the
 # session instance cannot enforce is asserted as such: its scope has no device policy.
 #
@@ -179,7 +179,7 @@ check "the scope is gone" is "$(uprop machine-mini.scope LoadState)" not-found
 check "the runtime dir is gone" cx test ! -e "/run/user/$uid/vmunit/mini"
 check "the name is gone from the user bus" not on_user_bus org.vmunit.vm.mini
 
-# --- vmctl --user start through the user's manager, Shutdown() on the VM's object ------------
+# --- vmctl --user: start through the user's manager, shutdown through the VM's object -------
 readies=$(console_count VMUNIT-GUEST-READY)
 downs=$(console_count VMUNIT-GUEST-POWERDOWN)
 vmctl_user start mini
@@ -188,8 +188,8 @@ check "... vm@mini.service is active in the user's manager" u_is_state vm@mini.s
 check "... the guest booted again" wait_for "$boot_timeout" console_beyond VMUNIT-GUEST-READY "$readies"
 vmctl_user domstate mini
 check "vmctl --user domstate mini says running" is "$rc:$out" "0:running"
-check "Shutdown() on org.vmunit.vm.mini over the user bus, as the user" \
-        as_user busctl --user call org.vmunit.vm.mini /org/vmunit/vm org.vmunit.VM1 Shutdown
+vmctl_user shutdown mini
+check "vmctl --user shutdown mini (Shutdown() on the VM's object on the user bus)" rc_is 0
 check "... the guest powered off" wait_for 10 console_beyond VMUNIT-GUEST-POWERDOWN "$downs"
 check "... the unit ended (on_poweroff destroy)" wait_for 10 u_is_state vm@mini.service inactive
 check "... no QEMU of '$user' is left" wait_for 5 no_qemu

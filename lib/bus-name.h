@@ -33,6 +33,7 @@
 #define VMUNIT_ERROR_DOMAIN_ACTIVE "org.vmunit.Error.DomainActive"      /* refused while vm@NAME runs */
 #define VMUNIT_ERROR_ACCESS_DENIED "org.vmunit.Error.AccessDenied"      /* polkit said no */
 #define VMUNIT_ERROR_NOT_SUPPORTED "org.vmunit.Error.NotSupported"      /* e.g. an unknown native format */
+#define VMUNIT_ERROR_DEVICE_BUSY "org.vmunit.Error.DeviceBusy"          /* the guest did not release a device */
 
 /* GetXML flags (Manager1 and VM1) */
 #define VMUNIT_GET_XML_SECURE UINT64_C(1)       /* include passwords (<graphics passwd=...>) */

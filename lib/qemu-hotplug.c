@@ -25,6 +25,7 @@ void qemu_hotplug_done(QemuHotplug *h) {
         json_object_put(h->after);
         h->commands = h->rollback = h->after = NULL;
         h->disk = NULL;
+        h->target = NULL;
 }
 
 static int fail(char **ret_error, int r, const char *fmt, ...) _printf_(3, 4);
@@ -321,6 +322,7 @@ static int plan_attach(const char *live, const char *body, bool is_disk, const Q
                 if (r < 0)
                         return r;
                 h->disk = d;
+                h->target = d->dst;
                 line = d->line > offset ? d->line - offset : 1;
                 for (unsigned i = 0; i + 1 < h->def->n_disks; i++)
                         if (streq_ptr(h->def->disks[i].dst, d->dst))
@@ -401,6 +403,7 @@ static int plan_detach(const char *live, const char *body, bool is_disk, const Q
                         return fail(ret_error, -ENODEV, DEVICE_XML ":%u: <disk> '%s': the running VM has no disk "
                                     "with this target", line, strempty(w->dst));
                 idx--;
+                h->target = h->def->disks[idx].dst;     /* in @def's arena: outlives the removal below */
                 qemu_disk_device_id(h->def, &h->def->disks[idx], id, sizeof(id));
                 r = disk_attachable(&h->def->disks[idx], 0, NULL) < 0 ? -EOPNOTSUPP : 0;
                 if (r < 0)

@@ -30,7 +30,8 @@ typedef struct QemuHotplug {
         json_object *rollback;          /* attach: the undo of commands[i] or null, run last first when
                                            commands[i + 1] fails; detach: [] */
         json_object *after;             /* detach: the backends to remove after DEVICE_DELETED; attach: [] */
-        const VmDisk *disk;             /* the disk attached or detached (in @def for attach), or NULL */
+        const VmDisk *disk;             /* attach: the new disk in @def, or NULL */
+        const char *target;             /* the disk's <target dev=> (attach and detach), NULL for a NIC */
         unsigned device_line;           /* attach: lines of the device in @def's XML are >= this */
 } QemuHotplug;
 

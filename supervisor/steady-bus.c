@@ -190,7 +190,9 @@ static int method_monitor_command(sd_bus_message *m, void *userdata, sd_bus_erro
         return 1;
 }
 
+/* AttachDevice, DetachDevice: answered when QEMU has done it (steady-hotplug.c). */
 static int method_device(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        Steady *s = userdata;
         const char *xml;
         int r;
 
@@ -200,9 +202,12 @@ static int method_device(sd_bus_message *m, void *userdata, sd_bus_error *error)
         r = authorize(m, VMUNIT_ACTION_CONTROL, error);
         if (r <= 0)
                 return r < 0 ? r : 1;
-        return sd_bus_error_setf(error, VMUNIT_ERROR_NOT_SUPPORTED,
-                                 "%s: hotplug is not supported by this version of vmunit; change the definition "
-                                 "and restart the VM.", sd_bus_message_get_member(m));
+        r = need_qmp(s, error);
+        if (r < 0)
+                return r;
+        if (s->stop_requested)
+                return sd_bus_error_set(error, SD_BUS_ERROR_FAILED, "The VM is being stopped.");
+        return steady_hotplug_start(s, m, streq(sd_bus_message_get_member(m), "AttachDevice"), xml, error);
 }
 
 /* ---- properties ---- */
@@ -333,6 +338,7 @@ void steady_bus_state_changed(Steady *s) {
 }
 
 void steady_bus_close(Steady *s) {
+        steady_hotplug_done(s);
         s->bus = sd_bus_flush_close_unref(s->bus);
         s->bus_name = mfree(s->bus_name);
         polkit = polkit_registry_free(polkit);

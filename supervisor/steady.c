@@ -190,6 +190,12 @@ static void handle_event(Steady *s, const char *event, const char *reason) {
 static void on_qmp_event(Qmp *q, const char *event, json_object *data, void *userdata) {
         json_object *v;
 
+        if (streq(event, "DEVICE_DELETED")) {
+                steady_hotplug_device_deleted(userdata, data && json_object_object_get_ex(data, "device", &v) ?
+                                                        json_object_get_string(v) : NULL);
+                return;
+        }
+
         handle_event(userdata, event,
                      data && json_object_object_get_ex(data, "reason", &v) ? json_object_get_string(v) : NULL);
 }
@@ -331,7 +337,7 @@ static void on_qemu_exit(Steady *s) {
 
 /* ---- set-up and loop ---- */
 
-enum { SOURCE_PIDFD = 1, SOURCE_QMP, SOURCE_SIGNAL, SOURCE_TIMER, SOURCE_BUS };
+enum { SOURCE_PIDFD = 1, SOURCE_QMP, SOURCE_SIGNAL, SOURCE_TIMER, SOURCE_BUS, SOURCE_HOTPLUG_TIMER };
 
 static int watch(Steady *s, int fd, uint64_t source) {
         struct epoll_event ev = { .events = EPOLLIN, .data.u64 = source };
@@ -396,6 +402,9 @@ static int run_loop(Steady *s) {
                                 break;
                         case SOURCE_BUS:
                                 steady_bus_process(s);
+                                break;
+                        case SOURCE_HOTPLUG_TIMER:
+                                steady_hotplug_timeout(s);
                                 break;
                         }
         }
@@ -475,7 +484,7 @@ int main(int argc, char *argv[]) {
                 { "session",               no_argument,       NULL, ARG_SESSION          },
                 {}
         };
-        Steady s = { .pidfd = -EBADF, .epfd = -EBADF, .sigfd = -EBADF, .timerfd = -EBADF };
+        Steady s = { .pidfd = -EBADF, .epfd = -EBADF, .sigfd = -EBADF, .timerfd = -EBADF, .hotplug_timerfd = -EBADF };
         _cleanup_strv_free_ char **events = NULL;
         _cleanup_free_ char *input = NULL, *ready = NULL;
         const char *uuid = NULL, *release = NULL, *ready_status = NULL, *runtime_dir = "/run/vmunit";
@@ -532,6 +541,7 @@ int main(int argc, char *argv[]) {
         s.pid = pid;
         s.uuid = uuid ?: "";
         s.runtime_dir = runtime_dir;
+        s.supervisor_path = release;
         s.vcpus = (unsigned) vcpus;
         s.state = s.running ? "running" : "paused";
         s.state_reason = strdup(s.running ? "booted" : "start-paused");
@@ -546,7 +556,8 @@ int main(int argc, char *argv[]) {
         s.epfd = epoll_create1(EPOLL_CLOEXEC);
         s.sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
         s.timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-        if (s.epfd < 0 || s.sigfd < 0 || s.timerfd < 0) {
+        s.hotplug_timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+        if (s.epfd < 0 || s.sigfd < 0 || s.timerfd < 0 || s.hotplug_timerfd < 0) {
                 r = log_error_errno(-errno, "Failed to set up the event loop: %m");
                 goto kill;
         }
@@ -567,7 +578,7 @@ int main(int argc, char *argv[]) {
                 }
         }
         if ((r = watch(&s, s.pidfd, SOURCE_PIDFD)) < 0 || (r = watch(&s, s.sigfd, SOURCE_SIGNAL)) < 0 ||
-            (r = watch(&s, s.timerfd, SOURCE_TIMER)) < 0 || (s.qmp && (r = watch(&s, qmp_get_fd(s.qmp), SOURCE_QMP)) < 0)) {
+            (r = watch(&s, s.timerfd, SOURCE_TIMER)) < 0 || (r = watch(&s, s.hotplug_timerfd, SOURCE_HOTPLUG_TIMER)) < 0 || (s.qmp && (r = watch(&s, qmp_get_fd(s.qmp), SOURCE_QMP)) < 0)) {
                 log_error_errno(r, "Failed to set up the event loop: %m");
                 goto kill;
         }
@@ -611,9 +622,10 @@ release: {
         _cleanup_free_ char *rt = NULL;
         char status[32];
         snprintf(status, sizeof(status), "--exit-status=%d", s.exit_code);
+        /* QMP first: whoever waits for a reply (MonitorCommand, a device change) is answered on the bus. */
+        s.qmp = qmp_free(s.qmp);
         steady_bus_close(&s);
         free(s.state_reason);
-        s.qmp = qmp_free(s.qmp);
         if (asprintf(&rt, "--runtime-dir=%s", runtime_dir) < 0)
                 return s.exit_code;
         char *args[7], **a = args;

@@ -28,6 +28,8 @@ typedef struct Steady {
         Action on_poweroff, on_reboot, on_crash;
         uint64_t shutdown_timeout_usec;
         const char *runtime_dir;        /* /run/vmunit: the VM's is runtime_dir/NAME */
+        const char *supervisor_path;    /* vmunit-supervisor (--release=): also plans hotplug */
+        int hotplug_timerfd;            /* DetachDevice: how long the guest may take to let go */
         bool session;                   /* the session instance: the user bus */
         unsigned vcpus;
         uint64_t memory_kib;
@@ -59,6 +61,15 @@ typedef struct Steady {
 void steady_send(Steady *s, const char *command);
 void steady_set_state(Steady *s, const char *state, const char *reason);
 void steady_destroy(Steady *s);
+
+/* steady-hotplug.c: AttachDevice/DetachDevice of @xml, answering @m when QEMU is done (returns 1) or
+ * an error at once. */
+int steady_hotplug_start(Steady *s, sd_bus_message *m, bool attach, const char *xml, sd_bus_error *error);
+/* QMP's DEVICE_DELETED for qdev id @device, and the detach timer's expiry. */
+void steady_hotplug_device_deleted(Steady *s, const char *device);
+void steady_hotplug_timeout(Steady *s);
+/* Answers a change still in progress (the VM is ending). */
+void steady_hotplug_done(Steady *s);
 
 /* steady-bus.c. Connects to the bus the supervisor runs on (the system bus for vm@.service, the
  * user's for systemctl --user), serves /org/vmunit/vm and asks for the VM's well-known name

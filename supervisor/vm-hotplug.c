@@ -132,11 +132,11 @@ int vm_hotplug(Vm *vm, const char *action) {
                 return log_error_errno(r, "%s", error ?: "device XML: cannot be planned");
         vm->def = TAKE_PTR(h.def);      /* the security drivers look at the domain's <seclabel> */
 
-        if (h.disk && asprintf(&journal, "%s/" VM_HOTPLUG_JOURNAL_PREFIX "%s", vm->runtime_dir, h.disk->dst) < 0)
+        if (h.target && asprintf(&journal, "%s/" VM_HOTPLUG_JOURNAL_PREFIX "%s", vm->runtime_dir, h.target) < 0)
                 return log_error_errno(-ENOMEM, "Out of memory.");
-        if (a == QEMU_HOTPLUG_ATTACH && h.disk) {
+        if (a == QEMU_HOTPLUG_ATTACH && h.target) {
                 if (access(journal, F_OK) >= 0)
-                        return log_error_errno(-EBUSY, "Disk '%s' is still being detached, try again.", h.disk->dst);
+                        return log_error_errno(-EBUSY, "Disk '%s' is still being detached, try again.", h.target);
                 r = user_lookup(vm->cfg.conf->user, vm->cfg.conf->group, &vm->user.uid, &vm->user.gid, &vm->user_name);
                 if (r < 0)
                         return log_error_errno(r, "Failed to look up QEMU's user '%s': %m", vm->cfg.conf->user);

@@ -132,20 +132,49 @@ static int prepare_apparmor(Vm *vm, const QemuBuildOptions *build) {
         return 0;
 }
 
+/* The drivers that confine this VM (vmunit.conf and the domain's <seclabel>). Logs its errors. */
+static int select_drivers(const Vm *vm, unsigned *ret) {
+        _cleanup_free_ char *error = NULL;
+        int r;
+
+        r = security_drivers_select(vm->cfg.conf->security_driver, security_selinux_enabled(), apparmor_is_enabled(),
+                                    &vm->def->seclabel, vm->cfg.conf_path, vm->domain_path, ret, &error);
+        if (r < 0)
+                return config_error(r, error, "No usable security driver.");
+        return 0;
+}
+
+/* QEMU's identity for the access check and DAC; @ret borrows *@ret_groups and vm->user_name. */
+static int security_user(const Vm *vm, gid_t **ret_groups, SecurityUser *ret) {
+        size_t n_groups = 0;
+        int r;
+
+        r = qemu_groups(vm, ret_groups, &n_groups);
+        if (r < 0)
+                return r;
+        *ret = (SecurityUser) {
+                .uid = vm->user.uid,
+                .gid = vm->user.gid,
+                .name = vm->user_name,
+                .groups = *ret_groups,
+                .n_groups = n_groups,
+        };
+        return 0;
+}
+
 int vm_security_prepare(Vm *vm, const QemuBuildOptions *build) {
         _cleanup_(security_resources_done) SecurityResources res = {};
         _cleanup_free_ gid_t *groups = NULL;
         _cleanup_free_ char *error = NULL;
         _cleanup_close_ int lock_fd = -EBADF;
-        size_t n_groups = 0;
+        SecurityUser user;
         unsigned drivers;
         bool dac;
         int r;
 
-        r = security_drivers_select(vm->cfg.conf->security_driver, security_selinux_enabled(), apparmor_is_enabled(),
-                                    &vm->def->seclabel, vm->cfg.conf_path, vm->domain_path, &drivers, &error);
+        r = select_drivers(vm, &drivers);
         if (r < 0)
-                return config_error(r, error, "No usable security driver.");
+                return r;
         dac = (drivers & SECURITY_DRIVER_DAC) && vm->cfg.conf->dynamic_ownership;
         vm->selinux = drivers & SECURITY_DRIVER_SELINUX;
         vm->apparmor = drivers & SECURITY_DRIVER_APPARMOR;
@@ -157,16 +186,9 @@ int vm_security_prepare(Vm *vm, const QemuBuildOptions *build) {
 
         r = security_resources_collect(vm->def, &res);
         if (r >= 0)
-                r = qemu_groups(vm, &groups, &n_groups);
+                r = security_user(vm, &groups, &user);
         if (r < 0)
                 return log_error_errno(r, "Failed to list the domain's files and QEMU's groups: %m");
-        SecurityUser user = {
-                .uid = vm->user.uid,
-                .gid = vm->user.gid,
-                .name = vm->user_name,
-                .groups = groups,
-                .n_groups = n_groups,
-        };
         /* Every check before anything changes. */
         r = security_check_access(&res, &user, dac, vm->domain_path, &error);
         if (r < 0)
@@ -209,30 +231,22 @@ int vm_security_prepare_hotplug(Vm *vm, const SecurityResources *res, const char
         _cleanup_free_ gid_t *groups = NULL;
         _cleanup_free_ char *error = NULL;
         _cleanup_close_ int lock_fd = -EBADF;
-        size_t n_groups = 0;
+        SecurityUser user;
         unsigned drivers;
         int r;
 
-        r = security_drivers_select(vm->cfg.conf->security_driver, security_selinux_enabled(), apparmor_is_enabled(),
-                                    &vm->def->seclabel, vm->cfg.conf_path, vm->domain_path, &drivers, &error);
+        r = select_drivers(vm, &drivers);
         if (r < 0)
-                return config_error(r, error, "No usable security driver.");
+                return r;
         /* NEEDSWORK: label the image and extend the loaded AppArmor profile, as libvirt does. */
         if (drivers & (SECURITY_DRIVER_SELINUX | SECURITY_DRIVER_APPARMOR))
                 return log_error_errno(-EOPNOTSUPP, "Disk hotplug is not supported for a VM confined by %s yet.",
                                        drivers & SECURITY_DRIVER_SELINUX ? "SELinux" : "AppArmor");
         if (!(drivers & SECURITY_DRIVER_DAC) || !vm->cfg.conf->dynamic_ownership)
                 return 0;
-        r = qemu_groups(vm, &groups, &n_groups);
+        r = security_user(vm, &groups, &user);
         if (r < 0)
                 return log_error_errno(r, "Failed to list QEMU's groups: %m");
-        SecurityUser user = {
-                .uid = vm->user.uid,
-                .gid = vm->user.gid,
-                .name = vm->user_name,
-                .groups = groups,
-                .n_groups = n_groups,
-        };
         r = security_check_access(res, &user, true, "device XML", &error);
         if (r >= 0)
                 r = security_check_relabel_allowed(res, "device XML", &error);

@@ -129,6 +129,7 @@ Test(qemu_hotplug, detach_disk_then_backends_after_deleted) {
         cr_assert_eq(plan(QEMU_HOTPLUG_DETACH, live, "<disk type='file'><source file='/var/lib/img/a.raw'/><target dev='vda' bus='virtio'/></disk>",
                           &h, &error), 0, "%s", error);
         cr_assert_str_eq(h.device_id, "virtio-disk0");
+        cr_assert_str_eq(h.target, "vda");
         cr_assert_str_eq(str(h.commands), "[{\"execute\":\"device_del\",\"arguments\":{\"id\":\"virtio-disk0\"}}]");
         cr_assert_str_eq(str(h.after),
                 "[{\"execute\":\"blockdev-del\",\"arguments\":{\"node-name\":\"vmunit-1-format\"}},"
@@ -148,6 +149,7 @@ Test(qemu_hotplug, detach_nic_by_mac) {
                           "<interface type='user'><mac address='52:54:00:00:00:01'/></interface>", &h, &error), 0,
                      "%s", error);
         cr_assert_str_eq(h.device_id, "net0");
+        cr_assert_null(h.target);
         cr_assert_str_eq(str(h.after), "[{\"execute\":\"netdev_del\",\"arguments\":{\"id\":\"hostnet0\"}}]");
         cr_assert_eq(h.def->n_nets, 0);
         qemu_hotplug_done(&h);

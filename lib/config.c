@@ -13,6 +13,7 @@
 
 #include "cleanup.h"
 #include "config.h"
+#include "fs-util.h"
 #include "strv.h"
 
 /* ---- defaults ---- */
@@ -571,34 +572,12 @@ int config_parse(VmunitConfig *c, const char *text, size_t size, const char *fil
 }
 
 int config_load(VmunitConfig *c, const char *path, char **ret_error) {
-        _cleanup_close_ int fd = -EBADF;
         _cleanup_free_ char *buf = NULL;
-        struct stat st;
         size_t n = 0;
+        int r;
 
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return -errno;
-        if (fstat(fd, &st) < 0)
-                return -errno;
-        if (!S_ISREG(st.st_mode))
-                return -EBADFD;
-        if (st.st_size > (off_t) CONFIG_FILE_SIZE_MAX)
-                return -EFBIG;
-        /* What the file holds now; it is read once, so a file that grows meanwhile is cut where
-         * fstat() saw its end, and one that shrinks ends early. */
-        buf = malloc((size_t) st.st_size + 1);
-        if (!buf)
-                return -ENOMEM;
-        while (n < (size_t) st.st_size) {
-                ssize_t k = read(fd, buf + n, (size_t) st.st_size - n);
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k < 0)
-                        return -errno;
-                if (k == 0)
-                        break;
-                n += (size_t) k;
-        }
+        r = read_file_full(path, CONFIG_FILE_SIZE_MAX, &buf, &n);
+        if (r < 0)
+                return r;
         return config_parse(c, buf, n, path, ret_error);
 }

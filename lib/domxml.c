@@ -12,6 +12,7 @@
 
 #include "domxml-internal.h"
 #include "domxml.h"
+#include "fs-util.h"
 #include "strv.h"
 
 static void silent_error(void *ctx, const char *msg, ...) {
@@ -838,38 +839,22 @@ int domxml_parse_file(const char *path, DomxmlFlags flags, VmDef **ret, char **r
                       char ***ret_warnings) {
         _cleanup_free_ char *buf = NULL;
         _cleanup_close_ int fd = -EBADF;
-        size_t len = 0, cap = 0;
+        size_t len = 0;
         bool is_stdin = streq(path, "-");
+        int r;
 
         fd = is_stdin ? dup(STDIN_FILENO) : open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
                 return -errno;
-        for (;;) {
-                ssize_t k;
-                if (len == cap) {
-                        char *n;
-                        if (cap > DOMXML_MAX_SIZE) {
-                                if (ret_error)
-                                        (void) asprintf(ret_error, "%s: document larger than %u bytes",
-                                                        is_stdin ? "<stdin>" : path, DOMXML_MAX_SIZE);
-                                return -E2BIG;
-                        }
-                        cap = cap ? cap * 2 : 16384;
-                        n = realloc(buf, cap + 1);
-                        if (!n)
-                                return -ENOMEM;
-                        buf = n;
-                }
-                k = read(fd, buf + len, cap - len);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (k == 0)
-                        break;
-                len += (size_t) k;
+        r = read_fd_full(fd, DOMXML_MAX_SIZE, &buf, &len);
+        if (r == -EFBIG) {
+                if (ret_error)
+                        (void) asprintf(ret_error, "%s: document larger than %u bytes", is_stdin ? "<stdin>" : path,
+                                        DOMXML_MAX_SIZE);
+                return -E2BIG;
         }
+        if (r < 0)
+                return r;
         return domxml_parse_memory(buf ?: "", len, is_stdin ? "<stdin>" : path, flags, ret, ret_error,
                                    ret_warnings);
 }

@@ -58,27 +58,14 @@ int read_file_full(const char *path, size_t max, char **ret, size_t *ret_len) {
         return read_file_fullat(AT_FDCWD, path, max, ret, ret_len);
 }
 
-int read_file_fullat(int dir_fd, const char *path, size_t max, char **ret, size_t *ret_len) {
-        _cleanup_close_ int fd = -EBADF;
+int read_fd_full(int fd, size_t max, char **ret, size_t *ret_len) {
         _cleanup_free_ char *buf = NULL;
-        size_t n = 0, cap;
-        struct stat st;
+        size_t n = 0, cap = 16384;
 
-        fd = openat(dir_fd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-        if (fd < 0)
-                return -errno;
-        if (fstat(fd, &st) < 0)
-                return -errno;
-        if (!S_ISREG(st.st_mode))
-                return -EBADFD;
-        if ((uint64_t) st.st_size > max)
-                return -EFBIG;
-        /* the size is a hint only: the file may change while we read */
-        cap = (size_t) st.st_size + 1;
         for (;;) {
                 ssize_t k;
 
-                if (n + 1 >= cap || !buf) {
+                if (!buf || n == cap) {
                         char *b;
 
                         if (buf)
@@ -105,4 +92,20 @@ int read_file_fullat(int dir_fd, const char *path, size_t max, char **ret, size_
         if (ret_len)
                 *ret_len = n;
         return 0;
+}
+
+int read_file_fullat(int dir_fd, const char *path, size_t max, char **ret, size_t *ret_len) {
+        _cleanup_close_ int fd = -EBADF;
+        struct stat st;
+
+        fd = openat(dir_fd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode))
+                return -EBADFD;
+        if ((uint64_t) st.st_size > max)
+                return -EFBIG;
+        return read_fd_full(fd, max, ret, ret_len);
 }

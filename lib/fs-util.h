@@ -16,5 +16,7 @@ int write_file_atomic(const char *dir, const char *name, const void *data, size_
 /* Reads the regular file @path whole, NUL-terminated, refusing more than @max bytes (-EFBIG) and
  * anything but a regular file (-EBADFD; symlinks are followed). Returns 0 or -errno (-ENOENT). */
 int read_file_full(const char *path, size_t max, char **ret, size_t *ret_len);
+/* Reads @fd (a file, a pipe, standard input) to its end, NUL-terminated; -EFBIG beyond @max bytes. */
+int read_fd_full(int fd, size_t max, char **ret, size_t *ret_len);
 /* The same, @path relative to the directory @dir_fd (or AT_FDCWD). */
 int read_file_fullat(int dir_fd, const char *path, size_t max, char **ret, size_t *ret_len);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "fs-util.h"
 #include "native.h"
 #include "shell-words.h"
 #include "strv.h"
@@ -33,42 +34,14 @@ void help_domxml_from_native(void) {
 }
 
 static int read_input(const char *path, char **ret, size_t *ret_len) {
-        _cleanup_free_ char *buf = NULL;
         _cleanup_close_ int fd = -EBADF;
-        size_t len = 0, cap = 0;
+        int r;
 
         fd = streq(path, "-") ? dup(STDIN_FILENO) : open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
                 return -errno;
-        for (;;) {
-                ssize_t k;
-
-                if (len == cap) {
-                        char *n;
-                        if (cap > SHELL_WORDS_MAX_INPUT)
-                                return -E2BIG;
-                        cap = cap ? cap * 2 : 65536;
-                        n = realloc(buf, cap + 1);
-                        if (!n)
-                                return -ENOMEM;
-                        buf = n;
-                }
-                k = read(fd, buf + len, cap - len);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (k == 0)
-                        break;
-                len += (size_t) k;
-        }
-        if (!buf && !(buf = strdup("")))
-                return -ENOMEM;
-        buf[len] = 0;
-        *ret = TAKE_PTR(buf);
-        *ret_len = len;
-        return 0;
+        r = read_fd_full(fd, SHELL_WORDS_MAX_INPUT, ret, ret_len);
+        return r == -EFBIG ? -E2BIG : r;
 }
 
 int verb_domxml_from_native(int argc, char *argv[]) {

@@ -8,6 +8,9 @@
  * autostarted or not: the ordering, dependencies and host-shutdown policy hold however the VM
  * is started.
  *
+ * Run by a user's manager (SYSTEMD_SCOPE=user, from the user-generators link) it does the same for
+ * that user's session instance: ~/.config/vmunit/{domains,autostart}, links in default.target.wants/.
+ *
  * A generator runs before anything else at boot and must never hold it up: a domain it cannot
  * read is logged (to /dev/kmsg, which the journal picks up) and skipped, and the others are
  * still processed. Only the root element, <name> and <metadata> are read, by a SAX scanner
@@ -26,6 +29,7 @@
 #include "cleanup.h"
 #include "domain-store.h"
 #include "domxml-scan.h"
+#include "instance-paths.h"
 #include "strv.h"
 #include "unit-name.h"
 
@@ -97,7 +101,9 @@ typedef struct Generator {
         char **domain_files;            /* NAME.xml entries of domain_dir, sorted */
         size_t n_domain_files;
         int out_fd;                     /* the normal generator dir */
-        int wants_fd;                   /* machines.target.wants/, made on first use */
+        const char *wants_dir;          /* machines.target.wants (system), default.target.wants (session) */
+        const char *template_path;      /* the installed vm@.service the wants-links point to */
+        int wants_fd;                   /* wants_dir, made on first use */
         char **autostart;               /* entry names of autostart_dir, sorted */
         bool *autostart_seen;           /* ... that have a domain file */
         size_t n_autostart;
@@ -273,7 +279,7 @@ static int process_domain(Generator *g, const char *file) {
 
                 if (asprintf(&link, "vm@%s.service", instance) < 0)
                         return -ENOMEM;
-                if (add_link(g, "machines.target.wants", &g->wants_fd, link, VMUNIT_TEMPLATE_PATH) >= 0) {
+                if (add_link(g, g->wants_dir, &g->wants_fd, link, g->template_path) >= 0) {
                         g->n_linked++;
                         log_debug("VM '%s' is started at boot as %s.", name, link);
                 }
@@ -321,12 +327,21 @@ static int run(const char *normal_dir) {
                 .out_fd = -EBADF,
                 .wants_fd = -EBADF,
         };
+        _cleanup_(instance_paths_done) InstancePaths paths = {};
         _cleanup_close_ int out_fd = -EBADF;
+        /* systemd (v251+) says whose generator this run is: a user's manager runs it for the
+         * session instance, with that user's domains, started with default.target. */
+        bool session = streq_ptr(getenv("SYSTEMD_SCOPE"), "user");
         const char *e;
         int r;
 
-        g.domain_dir = (e = getenv("VMUNIT_DOMAIN_DIR")) && *e ? e : VMUNIT_DOMAIN_DIR;
-        g.autostart_dir = (e = getenv("VMUNIT_AUTOSTART_DIR")) && *e ? e : VMUNIT_AUTOSTART_DIR;
+        r = instance_paths_init(&paths, session);
+        if (r < 0)
+                return log_error_errno(r, "Failed to find the %s instance's directories: %m", session ? "session" : "system");
+        g.domain_dir = (e = getenv("VMUNIT_DOMAIN_DIR")) && *e ? e : paths.domain_dir;
+        g.autostart_dir = (e = getenv("VMUNIT_AUTOSTART_DIR")) && *e ? e : paths.autostart_dir;
+        g.wants_dir = session ? "default.target.wants" : "machines.target.wants";
+        g.template_path = session ? VMUNIT_USER_TEMPLATE_PATH : VMUNIT_TEMPLATE_PATH;
 
         out_fd = open(normal_dir, O_DIRECTORY | O_CLOEXEC | O_RDONLY);
         if (out_fd < 0)
@@ -349,7 +364,7 @@ static int run(const char *normal_dir) {
                 if (!g.autostart_seen[i])
                         log_error("Autostart entry '%s/%s' has no domain file '%s/%s.xml', ignoring it.",
                                   g.autostart_dir, g.autostart[i], g.domain_dir, g.autostart[i]);
-        if (g.n_linked > 0)
+        if (g.n_linked > 0 && !session)
                 (void) add_link(&g, "multi-user.target.wants", NULL, "machines.target", MACHINES_TARGET_PATH);
         log_debug("%u VMs started at boot, %u drop-ins, %u domains skipped.", g.n_linked, g.n_dropins,
                   g.n_skipped);

@@ -66,13 +66,11 @@ static void add_autostart(const char *name) {
         cr_assert_eq(symlink(target, link), 0);
 }
 
-/* Runs the generator with the given output dir; its stderr (console logging) in *ret_log. */
-static int run_generator(const char *normal_dir, char **ret_log) {
+/* Runs the generator with the given output dir and environment; its stderr (console logging) in
+ * *ret_log. */
+static int run_generator_env(const char *normal_dir, char **env, char **ret_log) {
         _cleanup_free_ char *log_path = test_strdupf("%s/generator.log", root);
-        _cleanup_free_ char *env_domains = test_strdupf("VMUNIT_DOMAIN_DIR=%s", domains);
-        _cleanup_free_ char *env_autostart = test_strdupf("VMUNIT_AUTOSTART_DIR=%s", autostart);
         const char *generator = getenv("VMUNIT_GENERATOR");
-        char *env[] = { env_domains, env_autostart, (char *) "SYSTEMD_LOG_TARGET=console", NULL };
         char *argv[] = { (char *) "vmunit-generator", (char *) normal_dir, (char *) normal_dir,
                          (char *) normal_dir, NULL };
         posix_spawn_file_actions_t fa;
@@ -91,6 +89,15 @@ static int run_generator(const char *normal_dir, char **ret_log) {
         cr_assert_eq(test_read_file(log_path, ret_log, &len), 0);
         (void) unlink(log_path);
         return WEXITSTATUS(status);
+}
+
+/* ... as the system's generator, on domains/ and autostart/. */
+static int run_generator(const char *normal_dir, char **ret_log) {
+        _cleanup_free_ char *env_domains = test_strdupf("VMUNIT_DOMAIN_DIR=%s", domains);
+        _cleanup_free_ char *env_autostart = test_strdupf("VMUNIT_AUTOSTART_DIR=%s", autostart);
+        char *env[] = { env_domains, env_autostart, (char *) "SYSTEMD_LOG_TARGET=console", NULL };
+
+        return run_generator_env(normal_dir, env, ret_log);
 }
 
 /* The output tree as sorted "path -> target" and "path" lines, relative to out/. */
@@ -311,4 +318,32 @@ Test(generator, output_problems_are_the_only_failure) {
         log = mfree(log);
         cr_assert_eq(run_generator(out, &log), 0, "%s", log);
         cr_assert_str_eq(log, "");
+}
+
+/* A user's manager runs it with SYSTEMD_SCOPE=user: the user's own domains ($XDG_CONFIG_HOME/vmunit),
+ * started with default.target through the user unit; no machines.target. */
+Test(generator, session_instance) {
+        const char *user_template = getenv("VMUNIT_TEST_USER_TEMPLATE_PATH");
+        _cleanup_free_ char *config = test_strdupf("%s/config", root), *vmunit = test_strdupf("%s/config/vmunit", root);
+        _cleanup_free_ char *env_config = test_strdupf("XDG_CONFIG_HOME=%s", config);
+        _cleanup_free_ char *env_home = test_strdupf("HOME=%s", root), *log = NULL, *list = NULL, *want = NULL;
+        char *env[] = { (char *) "SYSTEMD_SCOPE=user", env_config, env_home, (char *) "SYSTEMD_LOG_TARGET=console", NULL };
+
+        cr_assert(user_template, "VMUNIT_TEST_USER_TEMPLATE_PATH is not set (tests/meson.build sets it)");
+        cr_assert_eq(mkdir(config, 0755), 0);
+        cr_assert_eq(mkdir(vmunit, 0755), 0);
+        /* the session's domains/ and autostart/ are the suite's, under the user's config dir */
+        _cleanup_free_ char *d = test_strdupf("%s/domains", vmunit), *a = test_strdupf("%s/autostart", vmunit);
+        cr_assert_eq(rename(domains, d), 0);
+        cr_assert_eq(rename(autostart, a), 0);
+        cr_assert_eq(symlink(d, domains), 0);
+        cr_assert_eq(symlink(a, autostart), 0);
+        add_domain("mine", NULL);
+        add_domain("other", NULL);
+        add_autostart("mine");
+
+        cr_assert_eq(run_generator_env(out, env, &log), 0, "%s", log);
+        list = output_listing();
+        want = test_strdupf("default.target.wants\ndefault.target.wants/vm@mine.service -> %s\n", user_template);
+        cr_expect_str_eq(list, want);
 }

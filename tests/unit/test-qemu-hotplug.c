@@ -10,6 +10,7 @@
 #include "domxml.h"
 #include "qemu-hotplug.h"
 #include "qmp.h"
+#include "test-util.h"
 
 static const QemuBuildOptions opts = {
         .runtime_dir = "/run/vmunit/test",
@@ -86,6 +87,7 @@ Test(qemu_hotplug, attach_virtio_disk_q35_takes_the_spare_root_port) {
                            "%s", after);
         cr_assert_not_null(strstr(after, " id='4242'"));
         qemu_hotplug_done(&h);
+        test_assert_no_leaks();
 }
 
 Test(qemu_hotplug, attach_scsi_disk_pc_goes_on_the_controller) {
@@ -104,6 +106,7 @@ Test(qemu_hotplug, attach_scsi_disk_pc_goes_on_the_controller) {
                                  json_object_object_get(json_object_array_get_idx(h.commands, 1), "arguments"), "driver")),
                          "qcow2");
         qemu_hotplug_done(&h);
+        test_assert_no_leaks();
 }
 
 Test(qemu_hotplug, attach_user_nic_pc_takes_a_slot_of_pci0) {
@@ -120,6 +123,7 @@ Test(qemu_hotplug, attach_user_nic_pc_takes_a_slot_of_pci0) {
         cr_assert_str_eq(str(h.rollback), "[{\"execute\":\"netdev_del\",\"arguments\":{\"id\":\"hostnet0\"}},null]");
         cr_assert_null(h.disk);
         qemu_hotplug_done(&h);
+        test_assert_no_leaks();
 }
 
 Test(qemu_hotplug, detach_disk_then_backends_after_deleted) {
@@ -139,6 +143,7 @@ Test(qemu_hotplug, detach_disk_then_backends_after_deleted) {
         cr_assert_null(strstr(after, "<disk"), "%s", after);
         cr_assert_not_null(strstr(after, "<interface type='user'>"));
         qemu_hotplug_done(&h);
+        test_assert_no_leaks();
 }
 
 Test(qemu_hotplug, detach_nic_by_mac) {
@@ -153,6 +158,7 @@ Test(qemu_hotplug, detach_nic_by_mac) {
         cr_assert_str_eq(str(h.after), "[{\"execute\":\"netdev_del\",\"arguments\":{\"id\":\"hostnet0\"}}]");
         cr_assert_eq(h.def->n_nets, 0);
         qemu_hotplug_done(&h);
+        test_assert_no_leaks();
 }
 
 static void assert_fails(QemuHotplugAction action, const char *live_xml, const char *device, int expected,
@@ -207,6 +213,7 @@ Test(qemu_hotplug, errors) {
                      "device XML:1: <disk>: no free place for it in the running VM: it would need a new <controller "
                      "type='scsi' model='lsilogic'>, which cannot be hotplugged; add it to the definition and "
                      "restart the VM");
+        test_assert_no_leaks();
 }
 
 /* The tiny test guest's shape: q35, no PCI device of its own but the USB controller, two root ports
@@ -227,4 +234,5 @@ Test(qemu_hotplug, attach_to_a_given_free_root_port) {
         cr_assert_str_eq(json_object_get_string(json_object_object_get(json_object_object_get(
                                  json_object_array_get_idx(h.commands, 2), "arguments"), "bus")), "pci.2");
         qemu_hotplug_done(&h);
+        test_assert_no_leaks();
 }

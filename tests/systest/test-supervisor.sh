@@ -527,8 +527,8 @@ if cx systemctl start vm@ctl && wait_for "$boot_timeout" console_has ctl VMUNIT-
         check "vmctl dumpxml shows the live XML" grep -q "<domain type='qemu' id='$cpid'" <<<"$out"
         printf '<disk/>\n' >"$root$img/dev.xml"
         out=$(cx vmctl attach-device ctl $img/dev.xml 2>&1) && rc=0 || rc=$?
-        check "vmctl attach-device: a clear 'not supported', exit 1 ($out)" \
-                bash -c '[[ $1 == 1 && $2 == *"hotplug is not supported"* ]]' _ "$rc" "$out"
+        check "vmctl attach-device of a bad <disk/>: the parser's error with its line, exit 1 ($out)" \
+                bash -c '[[ $1 == 1 && $2 == *"device XML:1: <disk>: missing <target>"* ]]' _ "$rc" "$out"
         # busctl prints the string C-escaped: ' as \'
         out=$(vmcall GetXML t 0 2>&1 | sed "s/\\\\'/'/g" || true)
         check "bus: GetXML is the live XML (id='$cpid')" grep -q "<domain type='qemu' id='$cpid'" <<<"$out"

@@ -25,22 +25,13 @@
 #define LIVE_XML_MAX (16U * 1024U * 1024U)
 
 static int read_stdin(char **ret) {
-        _cleanup_free_ char *buf = NULL;
-        size_t n = 0, size = QEMU_HOTPLUG_XML_MAX + 2;
-        ssize_t k;
+        int r;
 
-        buf = malloc(size);
-        if (!buf)
-                return -ENOMEM;
-        while ((k = read(STDIN_FILENO, buf + n, size - 1 - n)) > 0) {
-                n += (size_t) k;
-                if (n >= size - 1)
-                        return log_error_errno(-E2BIG, "device XML: larger than %u bytes.", QEMU_HOTPLUG_XML_MAX);
-        }
-        if (k < 0)
-                return log_error_errno(-errno, "Failed to read the device XML: %m");
-        buf[n] = 0;
-        *ret = TAKE_PTR(buf);
+        r = read_fd_full(STDIN_FILENO, QEMU_HOTPLUG_XML_MAX, ret, NULL);
+        if (r == -EFBIG)
+                return log_error_errno(r, "device XML: larger than %u bytes.", QEMU_HOTPLUG_XML_MAX);
+        if (r < 0)
+                return log_error_errno(r, "Failed to read the device XML: %m");
         return 0;
 }
 

@@ -9,6 +9,7 @@
 #include "bus-name.h"
 #include "cleanup.h"
 #include "model.h"
+#include "unit-name.h"
 #include "utf8.h"
 #include "vmctl.h"
 
@@ -135,31 +136,48 @@ int vmctl_log_bus_error(const char *service, const char *what, const sd_bus_erro
         return vmctl_exit_status(name, r);
 }
 
-/* Is the manager there and answering? Once per process. */
-static int manager_alive(sd_bus *b, const char *what) {
+/* Is @destination there and answering a Peer.Ping within VMCTL_PING_TIMEOUT_USEC (activation
+ * included)? A hung service is reported as such instead of holding vmctl for the whole call timeout.
+ * Returns 0, or an exit status after saying why (@ret_error, when given, gets a bus error instead of
+ * the message, for the caller to word). */
+static int peer_alive(sd_bus *b, const char *destination, const char *path, const char *service, const char *hint,
+                      const char *what, sd_bus_error *ret_error) {
         _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        uint64_t timeout = MIN(arg_timeout_usec, VMCTL_PING_TIMEOUT_USEC);
+        int r;
+
+        r = sd_bus_message_new_method_call(b, &m, destination, path, "org.freedesktop.DBus.Peer", "Ping");
+        if (r < 0)
+                return vmctl_log_bus_error(service, what, NULL, r);
+        r = sd_bus_call(b, m, timeout, &e, &reply);
+        if (r >= 0)
+                return 0;
+        if (r == -ETIMEDOUT && !strstr(strempty(e.message), "disconnected")) {
+                fprintf(stderr, "vmctl: %s: %s did not answer within %.1f s (hung? see '%s')\n", what, service,
+                        (double) timeout / 1e6, hint);
+                return EXIT_FAILURE;
+        }
+        if (ret_error) {
+                int k = vmctl_exit_status(sd_bus_error_is_set(&e) ? e.name : NULL, r);
+                sd_bus_error_move(ret_error, &e);
+                return k;
+        }
+        return vmctl_log_bus_error(service, what, &e, r);
+}
+
+/* Is the manager there and answering? Once per process. */
+static int manager_alive(sd_bus *b, const char *what) {
         static bool alive = false;
         int r;
 
         if (alive)
                 return 0;
-        r = sd_bus_message_new_method_call(b, &m, VMUNIT_MANAGER_BUS_NAME, VMUNIT_MANAGER_OBJECT_PATH,
-                                           "org.freedesktop.DBus.Peer", "Ping");
-        if (r < 0)
-                return vmctl_log_bus_error("vmunit-managerd", what, NULL, r);
-        r = sd_bus_call(b, m, MIN(arg_timeout_usec, VMCTL_PING_TIMEOUT_USEC), &e, &reply);
-        if (r < 0) {
-                if (r == -ETIMEDOUT && !strstr(strempty(e.message), "disconnected")) {
-                        fprintf(stderr, "vmctl: %s: vmunit-managerd did not answer within %.1f s (not started or "
-                                "hung? see 'systemctl status vmunit-managerd')\n", what,
-                                (double) MIN(arg_timeout_usec, VMCTL_PING_TIMEOUT_USEC) / 1e6);
-                        return EXIT_FAILURE;
-                }
-                return vmctl_log_bus_error("vmunit-managerd", what, &e, r);
-        }
-        alive = true;
-        return 0;
+        r = peer_alive(b, VMUNIT_MANAGER_BUS_NAME, VMUNIT_MANAGER_OBJECT_PATH, "vmunit-managerd",
+                       "systemctl status vmunit-managerd", what, NULL);
+        if (r == 0)
+                alive = true;
+        return r;
 }
 
 static int callv(sd_bus *b, const char *service, const char *destination, const char *path, const char *interface,
@@ -208,7 +226,7 @@ int vmctl_call_manager(const char *member, const char *what, sd_bus_error *ret_e
 int vmctl_call_vm(const char *name, const char *member, const char *what, sd_bus_error *ret_error,
                   sd_bus_message **ret_reply, const char *types, ...) {
         _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
-        _cleanup_free_ char *dest = NULL, *service = NULL;
+        _cleanup_free_ char *dest = NULL, *service = NULL, *hint = NULL, *unit = NULL;
         sd_bus *b;
         va_list ap;
         int r;
@@ -221,12 +239,20 @@ int vmctl_call_vm(const char *name, const char *member, const char *what, sd_bus
         r = vmctl_bus(&b);
         if (r != 0)
                 return r;
-        va_start(ap, types);
-        r = callv(b, service, dest, VMUNIT_VM_OBJECT_PATH, VMUNIT_VM_INTERFACE, member, what, &e, ret_reply, types,
-                  ap);
-        va_end(ap);
-        if (r == 0)
-                return 0;
+        /* A stopped or hung supervisor: a clear answer in under a second, not after the call timeout. */
+        if (vm_unit_name(name, &unit) < 0 ||
+            asprintf(&hint, "systemctl%s status %s", arg_user ? " --user" : "", unit) < 0)
+                return EXIT_FAILURE;
+        r = peer_alive(b, dest, VMUNIT_VM_OBJECT_PATH, service, hint, what, &e);
+        if (r == 0) {
+                va_start(ap, types);
+                r = callv(b, service, dest, VMUNIT_VM_OBJECT_PATH, VMUNIT_VM_INTERFACE, member, what, &e, ret_reply,
+                          types, ap);
+                va_end(ap);
+                if (r == 0)
+                        return 0;
+        } else if (!sd_bus_error_is_set(&e))
+                return r;               /* said why already */
         /* no supervisor owns the name: the VM is not running (per-VM names are never activated) */
         if (sd_bus_error_has_names(&e, SD_BUS_ERROR_SERVICE_UNKNOWN, SD_BUS_ERROR_NAME_HAS_NO_OWNER)) {
                 if (ret_error) {

@@ -529,6 +529,17 @@ if cx systemctl start vm@ctl && wait_for "$boot_timeout" console_has ctl VMUNIT-
         out=$(cx vmctl attach-device ctl $img/dev.xml 2>&1) && rc=0 || rc=$?
         check "vmctl attach-device of a bad <disk/>: the parser's error with its line, exit 1 ($out)" \
                 bash -c '[[ $1 == 1 && $2 == *"device XML:1: <disk>: missing <target>"* ]]' _ "$rc" "$out"
+        # A hung supervisor (SIGSTOP): vmctl says so within a second instead of waiting for the call.
+        spid=$(prop vm@ctl MainPID)
+        cx kill -STOP "$spid"
+        t0=$(now)
+        out=$(cx vmctl suspend ctl 2>&1) && rc=0 || rc=$?
+        t1=$(now)
+        cx kill -CONT "$spid"
+        check "vmctl against a hung supervisor: exit 1 in $(elapsed "$t0" "$t1") s < 1.5 s, 'did not answer' ($out)" \
+                bash -c '[[ $1 == 1 && $2 == *"did not answer within"* ]] && awk -v d="$3" "BEGIN { exit !(d < 1.5) }"' \
+                _ "$rc" "$out" "$(elapsed "$t0" "$t1")"
+        check "... and the VM is still running afterwards" wait_for 5 state_is running
         # busctl prints the string C-escaped: ' as \'
         out=$(vmcall GetXML t 0 2>&1 | sed "s/\\\\'/'/g" || true)
         check "bus: GetXML is the live XML (id='$cpid')" grep -q "<domain type='qemu' id='$cpid'" <<<"$out"

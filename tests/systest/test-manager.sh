@@ -194,6 +194,32 @@ sed "s|<name>keep</name>|<name>keep</name><uuid>$(cat /proc/sys/kernel/random/uu
 vm define /var/lib/vmunit-mgr/keep-uuid.xml
 check "redefining with another UUID: refused, exit 1" rc_is 1
 
+# --- edit: $EDITOR, the strict parser, "Edit again?" on an error -----------------------------
+# The editor breaks the XML on its first call and fixes it (with 2 vCPUs) on its second.
+cat >"$root/var/lib/vmunit-mgr/editor" <<'EOF'
+#!/bin/sh
+calls=/var/lib/vmunit-mgr/editor-calls
+n=$(($(cat "$calls" 2>/dev/null || echo 0) + 1))
+echo "$n" >"$calls"
+if [ "$n" = 1 ]; then
+        sed -i 's|</vcpu>|</vcpu><bogus/>|' "$1"
+else
+        sed -i -e 's|<bogus/>||' -e 's|<vcpu\([^>]*\)>[0-9]*</vcpu>|<vcpu\1>2</vcpu>|' "$1"
+fi
+EOF
+chmod 0755 "$root/var/lib/vmunit-mgr/editor"
+rc=0
+out=$(printf 'y\n' | cx env EDITOR=/var/lib/vmunit-mgr/editor vmctl --no-pager edit keep 2>&1) || rc=$?
+check "edit: an invalid edit is shown with its line, 'Edit again?', then the fixed one is defined" \
+        bash -c '[[ $1 == 0 && $2 == *"<bogus>"* && $2 == *"Edit again?"* && $2 == *"XML configuration edited"* ]]' _ "$rc" "$out"
+check "edit: the editor ran twice" test "$(cat "$root/var/lib/vmunit-mgr/editor-calls")" = 2
+check "edit: the definition has the edit (2 vCPUs)" grep -q '<vcpu[^>]*>2</vcpu>' "$root/etc/vmunit/domains/keep.xml"
+rm -f "$root/var/lib/vmunit-mgr/editor-calls"
+rc=0
+out=$(printf 'n\n' | cx env EDITOR=/var/lib/vmunit-mgr/editor vmctl --no-pager edit keep 2>&1) || rc=$?
+check "edit: an invalid edit not retried leaves the definition unchanged, exit 1" \
+        bash -c '[[ $1 == 1 && $2 == *"unchanged"* ]] && grep -q "<vcpu[^>]*>2</vcpu>" "$3"' _ "$rc" "$out" "$root/etc/vmunit/domains/keep.xml"
+
 # --- bad names ---------------------------------------------------------------------------
 long=$(printf 'x%.0s' {1..300})
 for n in "a/b" ".." "../etc" "$long" $'bad\x01ctl'; do

@@ -26,8 +26,6 @@
 #define CPUINFO_SIZE_MAX (8U * 1024U * 1024U)
 #define SMALL_FILE_MAX 4096U
 
-DEFINE_CLEANUP_FUNC(xmlBufferPtr, xmlBufferFree);
-DEFINE_CLEANUP_FUNC(xmlTextWriterPtr, xmlFreeTextWriter);
 
 static const char * const default_emulator_dirs[] = { "/usr/bin", "/usr/local/bin", "/usr/libexec", NULL };
 
@@ -573,38 +571,18 @@ static void write_guest(XmlWriter *x, const HostCapsGuest *g) {
         xw_end(x);
 }
 
-int host_caps_format_xml(const HostCaps *c, char **ret, char **ret_error) {
-        _cleanup_(xmlBufferFreep) xmlBufferPtr buf = NULL;
-        _cleanup_(xmlFreeTextWriterp) xmlTextWriterPtr w = NULL;
-        XmlWriter x = {};
+static void write_capabilities(XmlWriter *x, const void *userdata) {
+        const HostCaps *c = userdata;
 
-        buf = xmlBufferCreate();
-        if (!buf)
-                return -ENOMEM;
-        w = xmlNewTextWriterMemory(buf, 0);
-        if (!w)
-                return -ENOMEM;
-        x.w = w;
-        if (xmlTextWriterSetIndent(w, 1) < 0 || xmlTextWriterSetIndentString(w, (const xmlChar *) "  ") < 0 ||
-            xmlTextWriterSetQuoteChar(w, '\'') < 0)
-                return -ENOMEM;
-
-        xw_start(&x, "capabilities");
-        write_host(&x, c);
+        xw_start(x, "capabilities");
+        write_host(x, c);
         for (size_t i = 0; i < c->n_guests; i++)
-                write_guest(&x, &c->guests[i]);
+                write_guest(x, &c->guests[i]);
         STRV_FOREACH(n, c->notes)
-                xw_comment(&x, *n);
-        xw_end(&x);
-        if (x.error == 0 && xmlTextWriterEndDocument(w) < 0)
-                x.error = -ENOMEM;
-        if (x.error < 0) {
-                if (ret_error)
-                        *ret_error = TAKE_PTR(x.message);
-                free(x.message);
-                return x.error;
-        }
-        xmlFreeTextWriter(TAKE_PTR(w));      /* flushes into @buf */
-        *ret = strdup((const char *) xmlBufferContent(buf));
-        return *ret ? 0 : -ENOMEM;
+                xw_comment(x, *n);
+        xw_end(x);
+}
+
+int host_caps_format_xml(const HostCaps *c, char **ret, char **ret_error) {
+        return xw_document(write_capabilities, c, ret, ret_error);
 }

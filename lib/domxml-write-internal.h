@@ -16,6 +16,12 @@ typedef struct XmlWriter {
         unsigned depth;
 } XmlWriter;
 
+/* A whole document, in libvirt's style (two-space indent, single quotes), written by @write into a
+ * string: 0 with it in *@ret (no final newline), or the writer's sticky error with its message in
+ * *@ret_error. */
+int xw_document(void (*write)(XmlWriter *x, const void *userdata), const void *userdata, char **ret,
+                char **ret_error);
+
 void xw_start(XmlWriter *x, const char *element);
 /* <prefix:element>, declaring xmlns:prefix=@href on it when @href is non-NULL. */
 void xw_start_ns(XmlWriter *x, const char *prefix, const char *element, const char *href);

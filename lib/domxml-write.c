@@ -664,14 +664,11 @@ static void write_domain(XmlWriter *x, const VmDef *def) {
 DEFINE_CLEANUP_FUNC(xmlBufferPtr, xmlBufferFree);
 DEFINE_CLEANUP_FUNC(xmlTextWriterPtr, xmlFreeTextWriter);
 
-int domxml_write(const VmDef *def, char **ret, char **ret_error) {
+int xw_document(void (*write)(XmlWriter *x, const void *userdata), const void *userdata, char **ret,
+                char **ret_error) {
         _cleanup_(xmlBufferFreep) xmlBufferPtr buf = NULL;
         _cleanup_(xmlFreeTextWriterp) xmlTextWriterPtr w = NULL;
         XmlWriter x = {};
-        char *out;
-
-        assert(def);
-        assert(ret);
 
         buf = xmlBufferCreate();
         if (!buf)
@@ -684,7 +681,7 @@ int domxml_write(const VmDef *def, char **ret, char **ret_error) {
             xmlTextWriterSetQuoteChar(w, '\'') < 0)    /* libvirt's style */
                 return -ENOMEM;
 
-        write_domain(&x, def);
+        write(&x, userdata);
         if (x.error == 0 && xmlTextWriterEndDocument(w) < 0)
                 x.error = -ENOMEM;
         if (x.error < 0) {
@@ -695,8 +692,25 @@ int domxml_write(const VmDef *def, char **ret, char **ret_error) {
         }
         /* flush before reading the buffer: the writer keeps its own output buffer */
         xmlFreeTextWriter(TAKE_PTR(w));
-        if (asprintf(&out, "%s\n", (const char *) xmlBufferContent(buf)) < 0)
+        *ret = strdup((const char *) xmlBufferContent(buf));
+        return *ret ? 0 : -ENOMEM;
+}
+
+static void write_domain_document(XmlWriter *x, const void *userdata) {
+        write_domain(x, userdata);
+}
+
+int domxml_write(const VmDef *def, char **ret, char **ret_error) {
+        _cleanup_free_ char *doc = NULL;
+        int r;
+
+        assert(def);
+        assert(ret);
+
+        r = xw_document(write_domain_document, def, &doc, ret_error);
+        if (r < 0)
+                return r;
+        if (asprintf(ret, "%s\n", doc) < 0)
                 return -ENOMEM;
-        *ret = out;
         return 0;
 }

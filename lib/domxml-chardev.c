@@ -7,6 +7,30 @@
 static const char * const char_types[] = { "pty", "file", "unix", "tcp", "udp", "null", "vc", "stdio",
                                            "dev", "pipe", "spicevmc", "spiceport", "qemu-vdagent", NULL };
 
+/* Is @path a virtio channel socket path that libvirt generated (and a live dump kept)? libvirt drops
+ * such a path from a definition and generates a new one at start: one in its channel directory
+ * ("/var/lib/libvirt/qemu/channel/target/DOMAIN.NAME"), or any ".../domain-ID-DOMAIN/NAME". */
+static bool libvirt_generated_channel_path(const char *path, const char *name) {
+        const char *base, *dir;
+        size_t n;
+
+        if (!path)
+                return false;
+        base = startswith(path, "/var/lib/libvirt/qemu/channel/target/");
+        if (base && !strchr(base, '/') && strchr(base, '.'))
+                return true;
+        if (!name)
+                return false;
+        n = strlen(path);
+        if (n < strlen(name) + 2 || !streq(path + n - strlen(name), name) || path[n - strlen(name) - 1] != '/')
+                return false;
+        /* the directory before NAME: "domain-..." */
+        dir = path + n - strlen(name) - 1;
+        while (dir > path && dir[-1] != '/')
+                dir--;
+        return dir > path && startswith(dir, "domain-") && dir + strlen("domain-") < path + n - strlen(name) - 1;
+}
+
 int domxml_parse_char_source(XmlCtx *c, xmlNode *parent, const char *type, VmCharSource *src) {
         bool known = false;
         xmlNode *p, *l;
@@ -139,6 +163,9 @@ int domxml_parse_chardev(XmlCtx *c, xmlNode *n, VmCharKind kind) {
                         return xml_fail(c, t, "invalid channel name '%s'", ch->target_name);
                 if (ch->target_name && (startswith(ch->target_name, "vmunit-") || ch->target_name[0] == '.'))
                         return xml_fail(c, t, "channel names starting with 'vmunit-' or '.' are reserved");
+                if (streq_ptr(ch->src.type, "unix") && libvirt_generated_channel_path(ch->src.path, ch->target_name))
+                        /* a path libvirt made up for a running VM (virsh dumpxml): made up again here */
+                        ch->src.path = NULL;
                 break;
         case _VM_CHAR_KIND_MAX:
         default:

@@ -309,8 +309,18 @@ static int parse_clock(XmlCtx *c, xmlNode *n) {
                 (void) xml_prop_choice(c, t, "track", tracks, &tm->track);
                 (void) xml_prop_u64(c, t, "frequency", &tm->frequency);
                 (void) xml_prop(c, t, "mode", &tm->mode);
-                if (xml_child(c, t, "catchup"))
-                        return xml_fail(c, t, "<catchup> tuning is not supported by QEMU");
+                xmlNode *cu = xml_child(c, t, "catchup");
+                if (cu) {
+                        unsigned v;
+                        if (!tm->tickpolicy || !streq(tm->tickpolicy, "catchup"))
+                                return xml_fail(c, cu, "<catchup> needs tickpolicy='catchup'");
+                        (void) xml_prop_uint(c, cu, "threshold", &v);
+                        (void) xml_prop_uint(c, cu, "slew", &v);
+                        (void) xml_prop_uint(c, cu, "limit", &v);
+                        /* libvirt's QEMU driver ignores them as well: QEMU only knows the policy */
+                        xml_warn(c, cu, "QEMU has no setting for catch-up threshold, slew or limit: ignored, the "
+                                 "timer catches up at QEMU's pace");
+                }
         }
         return xml_status(c);
 }

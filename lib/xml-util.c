@@ -65,8 +65,7 @@ int xml_oom(XmlCtx *c) {
         return -ENOMEM;
 }
 
-static void xml_warn(XmlCtx *c, xmlNode *n, const char *fmt, ...) _printf_(3, 4);
-static void xml_warn(XmlCtx *c, xmlNode *n, const char *fmt, ...) {
+void xml_warn(XmlCtx *c, xmlNode *n, const char *fmt, ...) {
         va_list ap;
         char *m;
 

@@ -33,6 +33,8 @@ static inline int xml_status(const XmlCtx *c) {
 int xml_fail(XmlCtx *c, xmlNode *n, const char *fmt, ...) _printf_(3, 4);
 /* Same but for out of memory: returns -ENOMEM. */
 int xml_oom(XmlCtx *c);
+/* A warning "file:line: <elem>: message", handed out with the parse result (strict and lax mode). */
+void xml_warn(XmlCtx *c, xmlNode *n, const char *fmt, ...) _printf_(3, 4);
 
 /* Attribute accessors: return 0 when absent (output untouched), 1 when present and valid,
  * -EINVAL (recorded in @c) when present but malformed. */

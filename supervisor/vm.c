@@ -133,6 +133,8 @@ static int vm_load(Vm *vm) {
                                       "%s: <name> is '%s', but the file is for VM '%s'.", vm->domain_path,
                                       strempty(vm->def->name), vm->cfg.name);
         log_set_vm(vm->cfg.name, vm->def->uuid);
+        STRV_FOREACH(w, warnings)
+                log_warning("%s", *w);
         return 0;
 }
 

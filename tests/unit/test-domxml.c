@@ -306,6 +306,90 @@ Test(domxml, lax_mode_warns_and_goes_on) {
         test_assert_no_leaks();
 }
 
+/* libvirt's QEMU driver accepts <catchup> and has nothing to give it to: accepted with a warning
+ * naming the line; without tickpolicy='catchup' it makes no sense and is refused. */
+Test(domxml, timer_catchup_is_a_warning) {
+        static const char xml[] =
+                "<domain type='qemu'>\n"
+                "  <name>t</name>\n"
+                "  <memory>1024</memory>\n"
+                "  <os><type arch='x86_64' machine='pc'>hvm</type></os>\n"
+                "  <clock offset='utc'>\n"
+                "    <timer name='rtc' tickpolicy='catchup'><catchup slew='4636'/></timer>\n"
+                "    <timer name='pit' tickpolicy='catchup'><catchup threshold='123' limit='2342'/></timer>\n"
+                "  </clock>\n"
+                "</domain>\n";
+        VmDef *def = NULL;
+        char *error = NULL, **warnings = NULL;
+
+        cr_assert_eq(domxml_parse_memory(xml, strlen(xml), "c.xml", 0, &def, &error, &warnings), 0, "%s",
+                     strempty(error));
+        cr_assert_eq(strv_length(warnings), 2);
+        cr_assert(strstr(warnings[0], "c.xml:6: <timer><catchup>: QEMU has no setting for catch-up"), "%s", warnings[0]);
+        cr_assert(strstr(warnings[1], "c.xml:7: <timer><catchup>:"), "%s", warnings[1]);
+        cr_assert_eq(def->clock.n_timers, 2);
+        cr_assert_str_eq(def->clock.timers[0].tickpolicy, "catchup");
+        strv_free(warnings);
+        vm_def_free(def);
+
+        static const char * const bad[] = {
+                "<timer name='rtc' tickpolicy='delay'><catchup slew='1'/></timer>",
+                "<timer name='rtc'><catchup slew='1'/></timer>",
+                "<timer name='rtc' tickpolicy='catchup'><catchup slew='-1'/></timer>",
+                "<timer name='rtc' tickpolicy='catchup'><catchup speed='1'/></timer>",
+        };
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                _cleanup_free_ char *doc = NULL;
+                cr_assert_geq(asprintf(&doc, "<domain type='qemu'><name>t</name><memory>1024</memory><os><type "
+                                       "arch='x86_64' machine='pc'>hvm</type></os><clock offset='utc'>%s</clock>"
+                                       "</domain>", bad[i]), 0);
+                error = NULL;
+                cr_assert_eq(parse(doc, &def, &error), -EINVAL, "accepted: %s", bad[i]);
+                cr_assert(error && strstr(error, "t.xml:1: <"), "%s", strempty(error));
+                free(error);
+        }
+        test_assert_no_leaks();
+}
+
+/* A channel socket path libvirt generated for a running VM (kept by virsh dumpxml) is generated anew
+ * in vmunit's runtime directory; any other path is the user's and stays. */
+Test(domxml, libvirt_generated_channel_paths_are_dropped) {
+        static const struct {
+                const char *path, *name;
+                bool generated;
+        } cases[] = {
+                { "/var/lib/libvirt/qemu/channel/target/domain-5-web/org.qemu.guest_agent.0", "org.qemu.guest_agent.0", true },
+                { "/tmp/channel/domain-oldname/fdsa", "fdsa", true },
+                { "/var/lib/libvirt/qemu/channel/target/web.org.qemu.guest_agent.0", "org.qemu.guest_agent.0", true },
+                { "/var/lib/libvirt/qemu/channel/target/web.org.qemu.guest_agent.0", NULL, true },
+                { "/srv/sockets/domain-web/agent", "other", false },
+                { "/srv/sockets/domain-/fdsa", "fdsa", false },
+                { "/srv/sockets/web/fdsa", "fdsa", false },
+                { "/srv/domain-web/fdsa/x", "fdsa", false },
+                { "/run/agent.sock", "org.qemu.guest_agent.0", false },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                _cleanup_free_ char *doc = NULL, *target = NULL;
+                VmDef *def = NULL;
+                char *error = NULL;
+
+                if (cases[i].name)
+                        cr_assert_geq(asprintf(&target, "<target type='virtio' name='%s'/>", cases[i].name), 0);
+                cr_assert_geq(asprintf(&doc, "<domain type='qemu'><name>t</name><memory>1024</memory><os><type "
+                                       "arch='x86_64' machine='pc'>hvm</type></os><devices><channel type='unix'>"
+                                       "<source mode='bind' path='%s'/>%s</channel></devices></domain>",
+                                       cases[i].path, target ?: "<target type='virtio'/>"), 0);
+                cr_assert_eq(parse(doc, &def, &error), 0, "%s", strempty(error));
+                cr_assert_eq(def->n_chars, 1);
+                if (cases[i].generated)
+                        cr_assert_null(def->chars[0].src.path, "kept %s", cases[i].path);
+                else
+                        cr_assert_str_eq(def->chars[0].src.path, cases[i].path);
+                vm_def_free(def);
+        }
+        test_assert_no_leaks();
+}
+
 Test(domxml, foreign_namespaced_attribute_is_unsupported) {
         static const char xml[] =
                 "<domain type='qemu' xmlns:x='http://example.org/x'><name x:tag='1'>t</name><memory>1024</memory>"

@@ -198,6 +198,26 @@ static void write_kib_element(XmlWriter *x, const char *element, uint64_t kib) {
         xw_end(x);
 }
 
+/* A host CPU set in libvirt's canonical form ("0-1,3"); nothing for NULL. */
+static void xw_attr_cpuset(XmlWriter *x, const char *name, const CpuSet *set) {
+        _cleanup_free_ char *v = NULL;
+
+        if (x->error < 0 || !set)
+                return;
+        if (cpuset_format(set, &v) < 0)
+                return xw_fail(x, -ENOMEM, "out of memory", name);
+        xw_attr(x, name, v);
+}
+
+static void write_pins(XmlWriter *x, const char *element, const char *id_attr, const VmCpuPin *pins, unsigned n) {
+        for (unsigned i = 0; i < n; i++) {
+                xw_start(x, element);
+                xw_attr_uint(x, id_attr, pins[i].id);
+                xw_attr_cpuset(x, "cpuset", pins[i].cpus);
+                xw_end(x);
+        }
+}
+
 static void write_memory(XmlWriter *x, const VmDef *def) {
         write_kib_element(x, "memory", def->memory_kib);
         if (def->current_memory_kib > 0)
@@ -216,7 +236,7 @@ static void write_memory(XmlWriter *x, const VmDef *def) {
                 char buf[16];
                 xw_start(x, "vcpu");
                 xw_attr(x, "placement", def->vcpu_placement);
-                xw_attr(x, "cpuset", def->vcpu_cpuset);
+                xw_attr_cpuset(x, "cpuset", def->vcpu_cpuset);
                 if (def->vcpus_current > 0)
                         xw_attr_uint(x, "current", def->vcpus_current);
                 snprintf(buf, sizeof(buf), "%u", def->vcpus);
@@ -231,7 +251,8 @@ static void write_tuning(XmlWriter *x, const VmDef *def) {
         const VmTune *t = &def->tune;
         const VmMemoryBacking *m = &def->mem;
 
-        if (t->cpu_shares || t->cpu_period || t->cpu_quota || t->emulatorpin) {
+        if (t->cpu_shares || t->cpu_period || t->cpu_quota || t->emulatorpin || t->n_vcpupins > 0 ||
+            t->n_iothreadpins > 0) {
                 xw_start(x, "cputune");
                 if (t->cpu_shares)
                         xw_u64_element(x, "shares", t->cpu_shares);
@@ -239,11 +260,14 @@ static void write_tuning(XmlWriter *x, const VmDef *def) {
                         xw_u64_element(x, "period", t->cpu_period);
                 if (t->cpu_quota)
                         xw_u64_element(x, "quota", t->cpu_quota);
+                /* libvirt's order: vcpupin, emulatorpin, iothreadpin */
+                write_pins(x, "vcpupin", "vcpu", t->vcpupins, t->n_vcpupins);
                 if (t->emulatorpin) {
                         xw_start(x, "emulatorpin");
-                        xw_attr(x, "cpuset", t->emulatorpin);
+                        xw_attr_cpuset(x, "cpuset", t->emulatorpin);
                         xw_end(x);
                 }
+                write_pins(x, "iothreadpin", "iothread", t->iothreadpins, t->n_iothreadpins);
                 xw_end(x);
         }
         if (t->blkio_weight) {

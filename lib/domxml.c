@@ -60,6 +60,29 @@ static int parse_memory(XmlCtx *c, xmlNode *n, uint64_t *ret) {
         return xml_scaled_kib(c, n, v, "unit", "KiB", ret);
 }
 
+/* The cpuset= attribute of @n, host CPUs, into the arena: 0 when absent, 1 when read, -EINVAL
+ * (recorded in @c) for a malformed or empty list or one beyond CPUSET_BITS. */
+static int prop_cpuset(XmlCtx *c, xmlNode *n, CpuSet **ret) {
+        char *v = NULL;
+        CpuSet *set;
+        int r;
+
+        r = xml_prop(c, n, "cpuset", &v);
+        if (r <= 0)
+                return r;
+        set = vm_def_alloc(c->def, sizeof(CpuSet));
+        if (!set)
+                return xml_oom(c);
+        r = cpuset_parse(v, CPUSET_BITS, set);
+        if (r == -ERANGE)
+                return xml_fail(c, n, "cpuset '%s': host CPU numbers go up to %u", v, CPUSET_BITS - 1);
+        if (r < 0)
+                return xml_fail(c, n, "invalid cpuset '%s': expected a non-empty list of host CPUs such as "
+                                "'0-3,^2,8'", v);
+        *ret = set;
+        return 1;
+}
+
 static int parse_vcpu(XmlCtx *c, xmlNode *n) {
         static const char * const placements[] = { "static", "auto", NULL };
         VmDef *def = c->def;
@@ -67,7 +90,8 @@ static int parse_vcpu(XmlCtx *c, xmlNode *n) {
         uint64_t u;
 
         (void) xml_prop_choice(c, n, "placement", placements, &def->vcpu_placement);
-        (void) xml_prop(c, n, "cpuset", &def->vcpu_cpuset);
+        def->vcpu_line = (unsigned) xmlGetLineNo(n);
+        (void) prop_cpuset(c, n, &def->vcpu_cpuset);
         (void) xml_prop_uint(c, n, "current", &def->vcpus_current);
         (void) xml_text(c, n, &v);
         if (!v || sscanf(v, "%" SCNu64, &u) != 1 || u == 0 || u > 4096)
@@ -428,6 +452,36 @@ static int text_u64(XmlCtx *c, xmlNode *n, bool allow_minus_one, uint64_t *ret) 
         return 0;
 }
 
+/* <vcpupin vcpu='N' cpuset=> (N below <vcpu>) or <iothreadpin iothread='N' cpuset=> (N from 1 to
+ * <iothreads>), each thread at most once. */
+static int parse_pin(XmlCtx *c, xmlNode *p) {
+        bool vcpu = xml_is(p, "vcpupin");
+        const char *attr = vcpu ? "vcpu" : "iothread";
+        VmTune *t = &c->def->tune;
+        VmCpuPin *pins = vcpu ? t->vcpupins : t->iothreadpins, *pin;
+        unsigned n_pins = vcpu ? t->n_vcpupins : t->n_iothreadpins, id;
+        CpuSet *set = NULL;
+
+        if (xml_prop_uint(c, p, attr, &id) <= 0 || prop_cpuset(c, p, &set) <= 0)
+                return xml_fail(c, p, "needs %s= and cpuset=", attr);
+        if (vcpu && id >= c->def->vcpus)
+                return xml_fail(c, p, "vCPU %u does not exist (<vcpu> is %u, the first vCPU is 0)", id,
+                                c->def->vcpus);
+        if (!vcpu && (id == 0 || id > c->def->iothreads))
+                return xml_fail(c, p, "iothread %u does not exist (<iothreads> is %u, the first iothread is 1)",
+                                id, c->def->iothreads);
+        for (unsigned i = 0; i < n_pins; i++)
+                if (pins[i].id == id)
+                        return xml_fail(c, p, "%s %u is pinned twice (first on line %u)", vcpu ? "vCPU" : "iothread",
+                                        id, pins[i].line);
+        pin = vcpu ? VM_ARRAY_NEW(c->def, t->vcpupins, t->n_vcpupins) :
+                     VM_ARRAY_NEW(c->def, t->iothreadpins, t->n_iothreadpins);
+        if (!pin)
+                return xml_oom(c);
+        *pin = (VmCpuPin) { .id = id, .cpus = set, .line = (unsigned) xmlGetLineNo(p) };
+        return 0;
+}
+
 static int parse_cputune(XmlCtx *c, xmlNode *ct) {
         VmTune *t = &c->def->tune;
         xmlNode *n;
@@ -441,26 +495,25 @@ static int parse_cputune(XmlCtx *c, xmlNode *ct) {
         n = xml_child(c, ct, "quota");
         if (n)
                 (void) text_u64(c, n, true, &t->cpu_quota);
-        XML_FOREACH_ELEMENT(ip, ct) {
-                unsigned id = 0;
-                char *set = NULL;
-                if (!xml_is(ip, "iothreadpin"))
-                        continue;
-                xml_mark(ip);
-                if (xml_prop_uint(c, ip, "iothread", &id) <= 0 || xml_prop(c, ip, "cpuset", &set) <= 0)
-                        return xml_fail(c, ip, "needs iothread= and cpuset=");
-                if (id == 0 || id > c->def->iothreads)
-                        return xml_fail(c, ip, "iothread %u does not exist", id);
-                t->n_iothreadpins++;
-        }
+        XML_FOREACH_ELEMENT(p, ct)
+                if (xml_is(p, "vcpupin") || xml_is(p, "iothreadpin")) {
+                        xml_mark(p);
+                        if (parse_pin(c, p) < 0)
+                                return xml_status(c);
+                }
         n = xml_child(c, ct, "emulatorpin");
-        if (n)
-                (void) xml_prop(c, n, "cpuset", &t->emulatorpin);
+        if (n) {
+                t->emulatorpin_line = (unsigned) xmlGetLineNo(n);
+                if (prop_cpuset(c, n, &t->emulatorpin) == 0)
+                        return xml_fail(c, n, "needs cpuset=");
+        }
         return xml_status(c);
 }
 
-static int valid_nodeset(const char *s) {
-        return s && *s && strspn(s, "0123456789,-^") == strlen(s);
+static bool valid_nodeset(const char *s) {
+        CpuSet nodes;
+
+        return cpuset_parse(s, CPUSET_NODES_MAX, &nodes) >= 0;
 }
 
 static int parse_numatune(XmlCtx *c, xmlNode *nt) {

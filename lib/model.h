@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "cleanup.h"
+#include "cpuset.h"
 #include "string-table.h"
 
 typedef enum VmTristate {
@@ -563,12 +564,25 @@ typedef struct VmMemoryBacking {
         unsigned allocation_threads;
 } VmMemoryBacking;
 
+/* <cputune><vcpupin vcpu= cpuset=> or <iothreadpin iothread= cpuset=>: host CPUs for one thread. */
+typedef struct VmCpuPin {
+        unsigned id;                    /* vCPU index (from 0), or iothread id (from 1) */
+        CpuSet *cpus;                   /* never empty */
+        unsigned line;                  /* of the element in the domain XML, for messages at start */
+} VmCpuPin;
+
 typedef struct VmTune {
         uint64_t hard_limit_kib, soft_limit_kib, swap_hard_limit_kib, min_guarantee_kib;
         uint64_t cpu_shares, cpu_period, cpu_quota;
         unsigned blkio_weight;
-        char *emulatorpin;
-        unsigned n_iothreadpins;        /* <iothreadpin> elements (pinning is not applied yet: refused at start) */
+        /* Host CPU pinning, applied per thread by the supervisor (lib/cpu-pin.h). NULL/none: the
+         * thread follows <vcpu cpuset>, else all host CPUs the VM may use. */
+        CpuSet *emulatorpin;            /* QEMU's threads other than vCPUs and iothreads */
+        unsigned emulatorpin_line;
+        VmCpuPin *vcpupins;             /* in XML order, each vCPU at most once */
+        unsigned n_vcpupins;
+        VmCpuPin *iothreadpins;         /* in XML order, each iothread at most once */
+        unsigned n_iothreadpins;
 } VmTune;
 
 typedef struct VmSeclabel {
@@ -620,7 +634,9 @@ typedef struct VmDef {
         uint64_t memory_kib, current_memory_kib, max_memory_kib;
         unsigned max_memory_slots;
         unsigned vcpus, vcpus_current;  /* current 0 = all */
-        char *vcpu_cpuset, *vcpu_placement;
+        CpuSet *vcpu_cpuset;            /* <vcpu cpuset>: the default of every pinning; NULL = none */
+        unsigned vcpu_line;             /* of <vcpu>, for messages about its cpuset */
+        char *vcpu_placement;
         unsigned iothreads;
         VmCpu cpu;
         VmOs os;

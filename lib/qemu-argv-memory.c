@@ -18,39 +18,18 @@ static uint64_t round_mib(uint64_t kib) {
 
 /* Host NUMA nodes "0-2,^1,5" -> a JSON array; -EINVAL on nonsense. */
 static int nodeset_props(Props *p, const char *key, const char *nodeset) {
-        bool set[1024] = {};
+        CpuSet set;
         json_object *arr;
-        const char *s = nodeset;
+        int r;
 
-        while (*s) {
-                bool exclude = *s == '^';
-                char *end;
-                unsigned long a, z;
-                if (exclude)
-                        s++;
-                a = strtoul(s, &end, 10);
-                if (end == s || a >= ELEMENTSOF(set))
-                        return -EINVAL;
-                z = a;
-                s = end;
-                if (*s == '-') {
-                        z = strtoul(s + 1, &end, 10);
-                        if (end == s + 1 || z >= ELEMENTSOF(set) || z < a)
-                                return -EINVAL;
-                        s = end;
-                }
-                for (unsigned long i = a; i <= z; i++)
-                        set[i] = !exclude;
-                if (*s == ',')
-                        s++;
-                else if (*s)
-                        return -EINVAL;
-        }
+        r = cpuset_parse(nodeset, CPUSET_NODES_MAX, &set);
+        if (r < 0)
+                return -EINVAL;
         arr = json_object_new_array();
         if (!arr)
                 return -ENOMEM;
-        for (size_t i = 0; i < ELEMENTSOF(set); i++)
-                if (set[i])
+        for (unsigned i = 0; i < cpuset_size(&set); i++)
+                if (cpuset_isset(&set, i))
                         json_object_array_add(arr, json_object_new_int((int) i));
         props_obj(p, key, &(Props) { .o = arr });
         return 0;

@@ -194,13 +194,9 @@ static int vm_build(Vm *vm) {
                 return log_full_errno(LOG_ERR, -EOPNOTSUPP, VMUNIT_MESSAGE_VM_CONFIG,
                                       "%s: tap network interfaces are not supported by the supervisor yet.",
                                       vm->domain_path);
-        if (vm->def->tune.emulatorpin || vm->def->tune.n_iothreadpins > 0)
-                return log_full_errno(LOG_ERR, -EOPNOTSUPP, VMUNIT_MESSAGE_VM_CONFIG,
-                                      "%s: <emulatorpin>/<iothreadpin> host CPU pinning is not applied by the "
-                                      "supervisor yet.", vm->domain_path);
-        if (vm->def->vcpu_cpuset)
-                log_warning("%s: <vcpu cpuset='%s'>: vCPU pinning is not applied yet, the vCPUs may run on any host "
-                            "CPU.", vm->domain_path, vm->def->vcpu_cpuset);
+        r = vm_pin_check(vm);
+        if (r < 0)
+                return r;
         if ((vm->def->vcpu_placement && streq(vm->def->vcpu_placement, "auto")) ||
             (vm->def->numatune.placement && streq(vm->def->numatune.placement, "auto")))
                 return log_full_errno(LOG_ERR, -EOPNOTSUPP, VMUNIT_MESSAGE_VM_CONFIG,
@@ -355,7 +351,9 @@ static int vm_try_reattach(Vm *vm) {
 
         if (streq(status, "prelaunch")) {
                 /* We died between spawning and cont. */
-                r = vm_cont(vm);
+                r = vm_pin_apply(vm);
+                if (r >= 0)
+                        r = vm_cont(vm);
                 if (r < 0)
                         return r;
         } else if (streq(status, "shutdown")) {
@@ -620,6 +618,9 @@ int vm_start(Vm *vm) {
                 goto fail;
         log_debug("QMP connected.");
         r = vm_live_xml_write(vm);
+        if (r < 0)
+                goto fail;
+        r = vm_pin_apply(vm);
         if (r < 0)
                 goto fail;
         r = vm_startup_commands(vm);

@@ -104,6 +104,13 @@ int vm_security_prepare_hotplug(Vm *vm, const SecurityResources *res, const char
 /* Undoes one hotplug journal (under the security lock). */
 int vm_security_restore_journal(Vm *vm, const char *journal);
 
+/* vm-pin.c: host CPU pinning. vm_pin_check() refuses, before anything is spawned, a cpuset naming
+ * host CPUs that are not online or not left to VMs by the cgroup (file:line and the host's CPUs in
+ * the message); vm_pin_apply() pins the paused QEMU's vCPU, iothread and emulator threads. Both do
+ * nothing for a domain without pinning, and log their errors. */
+int vm_pin_check(Vm *vm);
+int vm_pin_apply(Vm *vm);
+
 /* vm-live.c: asks the paused QEMU for its runtime facts and writes RUNTIME_DIR/live.xml. */
 int vm_live_xml_write(Vm *vm);
 void vm_security_restore(Vm *vm);

@@ -250,6 +250,29 @@ static int parse_iotune(XmlCtx *c, xmlNode *n, VmDiskIoTune *t) {
         return xml_status(c);
 }
 
+/* <transient/>, as libvirt 9.0 validates it: QEMU writes to an overlay over the original, which only
+ * a local image file of a writable hard disk can have; shareBacking='yes' means the disk is plugged in
+ * after start, so its bus must take hotplugged disks. */
+static int parse_disk_transient_check(XmlCtx *c, xmlNode *x, const VmDisk *d) {
+        if (!d->src.path && !d->src.protocol)
+                return xml_fail(c, x, "transient disk '%s' must not be empty", d->dst);
+        if (d->readonly)
+                return xml_fail(c, x, "transient disk '%s' must not be read-only", d->dst);
+        if (d->shareable)
+                return xml_fail(c, x, "transient disk '%s' must not be shareable", d->dst);
+        if (d->src.type != VM_DISK_TYPE_FILE)
+                return xml_fail(c, x, "transient disk '%s': only type='file' disks can be transient, not type='%s'",
+                                d->dst, vm_disk_type_to_string(d->src.type));
+        if (d->device != VM_DISK_DEVICE_DISK)
+                return xml_fail(c, x, "transient disk '%s': only device='disk' can be transient, not device='%s'",
+                                d->dst, vm_disk_device_to_string(d->device));
+        if (d->transient_share_backing && d->bus != VM_DISK_BUS_VIRTIO && d->bus != VM_DISK_BUS_SCSI &&
+            d->bus != VM_DISK_BUS_USB)
+                return xml_fail(c, x, "transient disk '%s': shareBacking='yes' needs a bus that takes hotplugged "
+                                "disks (virtio, scsi or usb), not bus='%s'", d->dst, vm_disk_bus_to_string(d->bus));
+        return 0;
+}
+
 static int parse_disk(XmlCtx *c, xmlNode *n) {
         static const char * const caches[] = { "default", "none", "writethrough", "writeback", "directsync",
                                                 "unsafe", NULL };
@@ -259,7 +282,7 @@ static int parse_disk(XmlCtx *c, xmlNode *n) {
         static const char * const trans[] = { "none", "lba", "auto", NULL };
         VmDisk *d = VM_DEVICE_NEW(c->def, disks);
         int type = VM_DISK_TYPE_FILE, device = VM_DISK_DEVICE_DISK, bus = -1;
-        xmlNode *x;
+        xmlNode *x, *transient;
         char *v = NULL;
 
         if (!d)
@@ -332,13 +355,12 @@ static int parse_disk(XmlCtx *c, xmlNode *n) {
 
         d->readonly = !!xml_child(c, n, "readonly");
         d->shareable = !!xml_child(c, n, "shareable");
-        x = xml_child(c, n, "transient");
-        if (x) {
+        transient = xml_child(c, n, "transient");
+        if (transient) {
                 VmTristate sb = VM_TRISTATE_ABSENT;
-                (void) xml_prop_yesno(c, x, "shareBacking", &sb);
-                if (sb == VM_TRISTATE_ON)
-                        return xml_fail(c, x, "shareBacking='yes' is not supported");
+                (void) xml_prop_yesno(c, transient, "shareBacking", &sb);
                 d->transient = true;
+                d->transient_share_backing = sb == VM_TRISTATE_ON;
         }
         x = xml_child(c, n, "serial");
         if (x)
@@ -382,8 +404,8 @@ static int parse_disk(XmlCtx *c, xmlNode *n) {
                 return xml_fail(c, n, "a disk needs a <source>");
         if (d->src.type == VM_DISK_TYPE_DIR)
                 return xml_fail(c, n, "type='dir' (a virtual FAT disk) is not supported");
-        if (d->transient && (d->readonly || d->shareable))
-                return xml_fail(c, n, "a transient disk cannot be readonly or shareable");
+        if (transient && parse_disk_transient_check(c, transient, d) < 0)
+                return xml_status(c);
         if (d->addr.type == VM_ADDRESS_PCI && d->bus != VM_DISK_BUS_VIRTIO)
                 return xml_fail(c, n, "a PCI address is only valid for virtio disks");
         if (d->addr.type == VM_ADDRESS_DRIVE && d->bus == VM_DISK_BUS_VIRTIO)

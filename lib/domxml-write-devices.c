@@ -268,7 +268,11 @@ static void write_disk(XmlWriter *x, const VmDisk *d) {
                 xw_empty(x, "readonly");
         if (d->shareable)
                 xw_empty(x, "shareable");
-        if (d->transient)
+        if (d->transient && d->transient_share_backing) {
+                xw_start(x, "transient");
+                xw_attr(x, "shareBacking", "yes");
+                xw_end(x);
+        } else if (d->transient)
                 xw_empty(x, "transient");
         xw_text_element(x, "serial", d->serial);
         xw_text_element(x, "wwn", d->wwn);

@@ -122,6 +122,7 @@ typedef struct VmDisk {
         unsigned iothread;              /* 0 = none */
         unsigned queues;
         bool readonly, shareable, transient;
+        bool transient_share_backing;   /* <transient shareBacking='yes'/>: hotplugged over the original, read-only */
         char *serial, *wwn, *vendor, *product;
         unsigned cyls, heads, secs;
         char *trans;                    /* geometry translation */

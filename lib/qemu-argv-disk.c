@@ -403,11 +403,21 @@ void qemu_build_disks(QemuBuild *b) {
 
         for (unsigned i = 0; i < def->n_disks; i++) {
                 const VmDisk *d = &def->disks[i];
-                char node[64], cor[80];
+                char node[64], cor[80], prefix[64] = "vmunit";
+                unsigned shared_counter = 0;
                 const char *dev_node = NULL;
+
+                if (d->transient_share_backing) {
+                        /* Plugged in after start (qemu-transient.c), over the original opened read-only;
+                         * its nodes are named apart, so that the others' names do not depend on it. */
+                        if (!b->opts->transient_shared_disks)
+                                continue;
+                        snprintf(prefix, sizeof(prefix), "vmunit-%s", d->dst);
+                }
                 if (d->src.path || d->src.protocol) {
-                        build_source(b, d, &d->src, "vmunit", &counter,
-                                     d->readonly || d->device == VM_DISK_DEVICE_CDROM, node, sizeof(node));
+                        build_source(b, d, &d->src, prefix, d->transient_share_backing ? &shared_counter : &counter,
+                                     d->readonly || d->device == VM_DISK_DEVICE_CDROM || d->transient_share_backing,
+                                     node, sizeof(node));
                         dev_node = node;
                         if (d->copy_on_read == VM_TRISTATE_ON) {
                                 Props p;

@@ -22,6 +22,9 @@ typedef struct QemuBuildOptions {
         const char *spice_tls_x509_dir; /* SPICE TLS certificates (vmunit.conf); NULL = /etc/pki/libvirt-spice */
         bool vnc_autoport_search;       /* autoport VNC: QEMU takes the first free display of 0..99 (to=99),
                                            not display 0 only (what libvirt's test argv shows) */
+        bool transient_shared_disks;    /* emit the <transient shareBacking='yes'/> disks too: off for the
+                                           start, where (as libvirt) they are left out with their PCI slots
+                                           kept, to be hotplugged over an overlay (qemu-transient.h) */
 } QemuBuildOptions;
 
 typedef struct QemuCommand {

@@ -190,8 +190,6 @@ static int prepare_disks(QemuBuild *b) {
                 for (unsigned j = 0; j < i; j++)
                         if (streq(def->disks[j].dst, d->dst))
                                 return qb_fail(b, -EINVAL, "<disk> '%s': target used twice", d->dst);
-                if (d->transient)
-                        return qb_fail(b, -EOPNOTSUPP, "<disk> '%s': <transient/> is not supported yet", d->dst);
                 if (d->device == VM_DISK_DEVICE_FLOPPY && d->bus != VM_DISK_BUS_FDC)
                         return qb_fail(b, -EINVAL, "<disk> '%s': a floppy needs bus='fdc'", d->dst);
                 if (d->bus == VM_DISK_BUS_FDC && d->device != VM_DISK_DEVICE_FLOPPY)

@@ -73,12 +73,15 @@ static int collect_disk(SecurityResources *res, const VmDisk *d) {
 
         if (d->src.type == VM_DISK_TYPE_NETWORK || d->src.type == VM_DISK_TYPE_DIR)
                 return 0;
-        /* The image QEMU writes, then its backing chain, which QEMU only reads. */
+        /* The image QEMU writes, then its backing chain, which QEMU only reads. A <transient
+         * shareBacking='yes'/> disk's image is the backing of its overlay, opened read-only and
+         * shared with the other VMs that use it the same way. */
         for (const VmDiskSource *s = &d->src; s && r >= 0; s = s->backing) {
                 if (s->type == VM_DISK_TYPE_NETWORK)
                         break;
                 r = resource_add(res, s->path, SECURITY_RESOURCE_IMAGE, "disk", d->line,
-                                 s != &d->src || d->readonly, d->shareable);
+                                 s != &d->src || d->readonly || d->transient_share_backing,
+                                 d->shareable || d->transient_share_backing);
         }
         return r;
 }

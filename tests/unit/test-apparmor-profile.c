@@ -228,6 +228,17 @@ static bool rule_covers(const AppArmorRule *r, const char *path) {
 }
 
 /* Returns the number of problems, each printed to stderr. */
+/* A <transient shareBacking='yes'/> disk's images: not on the command line, QEMU opens them when the
+ * supervisor plugs the disk in (qemu-transient.h). */
+static bool hotplugged_image(const VmDef *def, const char *path) {
+        for (unsigned i = 0; i < def->n_disks; i++)
+                for (const VmDiskSource *s = &def->disks[i].src; s && def->disks[i].transient_share_backing;
+                     s = s->backing)
+                        if (streq_ptr(s->path, path))
+                                return true;
+        return false;
+}
+
 static unsigned check_against_command(const char *what, const AppArmorRules *rules, const VmDef *def,
                                       const QemuCommand *cmd) {
         _cleanup_strv_free_ char **paths = command_paths(def, cmd);
@@ -244,7 +255,7 @@ static unsigned check_against_command(const char *what, const AppArmorRules *rul
         }
         for (size_t i = 0; i < rules->n; i++) {
                 const AppArmorRule *r = &rules->rules[i];
-                bool ok = implied(r->path) || streq(r->path, TEST_LOG);
+                bool ok = implied(r->path) || streq(r->path, TEST_LOG) || hotplugged_image(def, r->path);
                 _cleanup_free_ char *base = NULL;
                 size_t l = strlen(r->path);
 

@@ -110,13 +110,13 @@ int cpu_pin_check(const VmDef *def, const CpuSet *allowed, CpuPinProblem *ret) {
 
         r = check_one(def->vcpu_cpuset, allowed, def->vcpu_line, ret, "<vcpu cpuset>");
         for (unsigned i = 0; r >= 0 && i < t->n_vcpupins; i++)
-                r = check_one(t->vcpupins[i].cpus, allowed, t->vcpupins[i].line, ret, "<vcpupin vcpu='%u'>",
-                              t->vcpupins[i].id);
+                r = check_one(t->vcpupins[i].cpus, allowed, t->vcpupins[i].line, ret,
+                              "<cputune><vcpupin vcpu='%u'>", t->vcpupins[i].id);
         if (r >= 0)
-                r = check_one(t->emulatorpin, allowed, t->emulatorpin_line, ret, "<emulatorpin>");
+                r = check_one(t->emulatorpin, allowed, t->emulatorpin_line, ret, "<cputune><emulatorpin>");
         for (unsigned i = 0; r >= 0 && i < t->n_iothreadpins; i++)
                 r = check_one(t->iothreadpins[i].cpus, allowed, t->iothreadpins[i].line, ret,
-                              "<iothreadpin iothread='%u'>", t->iothreadpins[i].id);
+                              "<cputune><iothreadpin iothread='%u'>", t->iothreadpins[i].id);
         return r;
 }
 

@@ -30,7 +30,7 @@ int cpu_pin_host_allowed(const char *sys_root, const char *own_cgroup, CpuSet *r
 /* A set of @def naming host CPUs outside @allowed. */
 typedef struct CpuPinProblem {
         unsigned line;                  /* of the element in the domain XML */
-        char element[64];               /* "<vcpupin vcpu='1'>", "<vcpu cpuset>", ... */
+        char element[64];               /* "<cputune><vcpupin vcpu='1'>", "<vcpu cpuset>", ... */
         CpuSet outside;                 /* the CPUs it names that are not allowed */
 } CpuPinProblem;
 

@@ -490,6 +490,98 @@ static int parse_controller(XmlCtx *c, xmlNode *n) {
         return xml_status(c);
 }
 
+/* <virtualport>, as libvirt validates it: which parameters each type takes and their ranges. Which
+ * interface types may carry which port type is checked by the caller. */
+static int parse_virtualport(XmlCtx *c, xmlNode *x, VmVirtualPort *v) {
+        static const char * const types[] = { "openvswitch", "802.1Qbg", "802.1Qbh", "midonet", NULL };
+        xmlNode *p;
+        char uuid[37];
+
+        v->present = true;
+        (void) xml_prop_choice(c, x, "type", types, &v->type);
+        p = xml_child(c, x, "parameters");
+        if (p) {
+                (void) xml_prop(c, p, "interfaceid", &v->interfaceid);
+                (void) xml_prop(c, p, "profileid", &v->profileid);
+                (void) xml_prop(c, p, "instanceid", &v->instanceid);
+                (void) xml_prop(c, p, "managerid", &v->managerid);
+                (void) xml_prop(c, p, "typeid", &v->typeid);
+                (void) xml_prop(c, p, "typeidversion", &v->typeidversion);
+        }
+        if (xml_status(c) < 0)
+                return xml_status(c);
+        for (char **id = (char *[]) { v->interfaceid, v->instanceid, NULL }, **u = id; *u; u++)
+                if (**u && !vm_uuid_canonicalize(*u, uuid))
+                        return xml_fail(c, p, "malformed UUID '%s'", *u);
+        static const struct { const char *name; unsigned long max; } nums[] = {
+                { "managerid", 255 }, { "typeid", 0xffffff }, { "typeidversion", 255 } };
+        char *vals[] = { v->managerid, v->typeid, v->typeidversion };
+        for (size_t i = 0; i < ELEMENTSOF(nums); i++) {
+                char *end;
+                unsigned long u;
+                if (!vals[i])
+                        continue;
+                errno = 0;
+                u = strtoul(vals[i], &end, 0);
+                if (errno || *end || end == vals[i] || vals[i][0] == '-' || u > nums[i].max)
+                        return xml_fail(c, p, "%s '%s' is not a number of 0..%lu", nums[i].name, vals[i], nums[i].max);
+        }
+        if (v->profileid && (!*v->profileid || strlen(v->profileid) > 39 ||
+                             strspn(v->profileid, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
+                             != strlen(v->profileid)))
+                return xml_fail(c, p, "invalid profileid '%s'", v->profileid);
+        if (!v->type)
+                return 0;
+        /* each type's own parameters only */
+        if ((streq(v->type, "openvswitch") && (v->instanceid || v->managerid || v->typeid || v->typeidversion)) ||
+            (streq(v->type, "midonet") && (v->instanceid || v->profileid || v->managerid || v->typeid ||
+                                           v->typeidversion)) ||
+            (streq(v->type, "802.1Qbh") && (v->interfaceid || v->instanceid || v->managerid || v->typeid ||
+                                            v->typeidversion)) ||
+            (streq(v->type, "802.1Qbg") && (v->interfaceid || v->profileid)))
+                return xml_fail(c, p ?: x, "a parameter that virtualport type '%s' does not take", v->type);
+        if (streq(v->type, "802.1Qbg") && (!v->managerid || !v->typeid || !v->typeidversion))
+                return xml_fail(c, x, "virtualport type '802.1Qbg' needs managerid, typeid and typeidversion");
+        if (streq(v->type, "802.1Qbh") && !v->profileid)
+                return xml_fail(c, x, "virtualport type '802.1Qbh' needs a profileid");
+        if (streq(v->type, "midonet") && !v->interfaceid)
+                return xml_fail(c, x, "virtualport type 'midonet' needs an interfaceid");
+        return 0;
+}
+
+static int parse_vlan(XmlCtx *c, xmlNode *x, VmVlan *vlan) {
+        (void) xml_prop_yesno(c, x, "trunk", &vlan->trunk);
+        XML_FOREACH_ELEMENT(t, x) {
+                VmVlanTag *tag;
+                if (!xml_is(t, "tag"))
+                        continue;
+                xml_mark(t);
+                tag = VM_ARRAY_NEW(c->def, vlan->tags, vlan->n_tags);
+                if (!tag)
+                        return xml_oom(c);
+                if (xml_prop_uint(c, t, "id", &tag->id) <= 0)
+                        return xml_fail(c, t, "missing attribute 'id'");
+                if (tag->id > 4095)
+                        return xml_fail(c, t, "VLAN id %u is out of range (0..4095)", tag->id);
+                (void) xml_prop_choice(c, t, "nativeMode", (const char * const[]) { "tagged", "untagged", NULL },
+                                       &tag->native_mode);
+        }
+        if (xml_status(c) < 0)
+                return xml_status(c);
+        if (vlan->n_tags == 0)
+                return xml_fail(c, x, "a <vlan> needs at least one <tag id=...>");
+        if (vlan->n_tags > 1 && vlan->trunk == VM_TRISTATE_OFF)
+                return xml_fail(c, x, "several VLAN tags need trunk='yes'");
+        unsigned natives = 0;
+        for (unsigned i = 0; i < vlan->n_tags; i++)
+                natives += vlan->tags[i].native_mode != NULL;
+        if (natives > 1)
+                return xml_fail(c, x, "only one VLAN tag can be the native one");
+        if (natives && vlan->trunk != VM_TRISTATE_ON)
+                return xml_fail(c, x, "a native VLAN (nativeMode=) needs trunk='yes'");
+        return 0;
+}
+
 static int parse_interface(XmlCtx *c, xmlNode *n) {
         static const char * const types[] = { "user", "network", "bridge", "ethernet", "server", "client",
                                                "mcast", "udp", NULL };
@@ -498,9 +590,10 @@ static int parse_interface(XmlCtx *c, xmlNode *n) {
 
         if (!net)
                 return xml_oom(c);
+        net->line = (unsigned) xmlGetLineNo(n);
         if (xml_prop_choice(c, n, "type", types, &net->type) <= 0)
                 return xml_fail(c, n, "missing attribute 'type'");
-        (void) xml_prop_yesno(c, n, "trustGuestRxFilters", &(VmTristate) { 0 });
+        (void) xml_prop_yesno(c, n, "trustGuestRxFilters", &net->trust_guest_rx_filters);
         x = xml_child(c, n, "mac");
         if (x) {
                 unsigned b[6];
@@ -521,8 +614,8 @@ static int parse_interface(XmlCtx *c, xmlNode *n) {
         x = xml_child(c, n, "source");
         if (x) {
                 (void) xml_prop(c, x, "network", &net->source_network);
-                (void) xml_prop(c, x, "portgroup", &(char *) { NULL });
-                (void) xml_prop(c, x, "portid", &(char *) { NULL });
+                (void) xml_prop(c, x, "portgroup", &net->source_portgroup);
+                (void) xml_prop(c, x, "portid", &net->source_portid);
                 (void) xml_prop(c, x, "bridge", &net->source_bridge);
                 (void) xml_prop(c, x, "dev", &net->source_dev);
                 (void) xml_prop(c, x, "mode", &net->source_mode);
@@ -535,8 +628,18 @@ static int parse_interface(XmlCtx *c, xmlNode *n) {
                 }
         }
         x = xml_child(c, n, "target");
-        if (x)
+        if (x) {
                 (void) xml_prop(c, x, "dev", &net->target_dev);
+                (void) xml_prop_yesno(c, x, "managed", &net->target_managed);
+                if (net->target_dev && (!*net->target_dev || strlen(net->target_dev) >= 16 ||
+                                        strpbrk(net->target_dev, "/ :%") || streq(net->target_dev, ".") ||
+                                        streq(net->target_dev, "..")))
+                        return xml_fail(c, x, "invalid network device name '%s' (at most 15 characters, no '/', "
+                                        "':', '%%' or spaces)", net->target_dev);
+                if (net->target_managed == VM_TRISTATE_OFF && (!net->target_dev || !streq(net->type, "ethernet")))
+                        return xml_fail(c, x, "managed='no' is for an existing tap device: type='ethernet' with "
+                                        "a dev=");
+        }
         x = xml_child(c, n, "script");
         if (x)
                 (void) xml_prop(c, x, "path", &net->script);
@@ -558,13 +661,28 @@ static int parse_interface(XmlCtx *c, xmlNode *n) {
                 (void) xml_prop_yesno(c, x, "enabled", &net->rom_enabled);
                 (void) xml_prop(c, x, "file", &net->rom_file);
         }
+        /* host-side settings: the supervisor applies them to the tap when the VM starts */
         x = xml_child(c, n, "virtualport");
-        if (x)
-                /* Open vSwitch / 802.1Qbh port profiles are the network's business, not QEMU's */
-                return xml_fail(c, x, "<virtualport> is not supported");
+        if (x && parse_virtualport(c, x, &net->virtualport) < 0)
+                return xml_status(c);
+        if (x && !streq(net->type, "network") && !streq(net->type, "bridge"))
+                return xml_fail(c, x, "<virtualport> is for type='network' and type='bridge' interfaces");
+        if (x && streq(net->type, "bridge") && net->virtualport.type &&
+            !streq(net->virtualport.type, "openvswitch") && !streq(net->virtualport.type, "midonet"))
+                return xml_fail(c, x, "virtualport type '%s' is not for a bridge (only openvswitch and midonet are)",
+                                net->virtualport.type);
         x = xml_child(c, n, "vlan");
-        if (x)
-                return xml_fail(c, x, "<vlan> tagging is not supported");
+        if (x && parse_vlan(c, x, &net->vlan) < 0)
+                return xml_status(c);
+        if (x && !streq(net->type, "network") && !streq(net->type, "bridge"))
+                return xml_fail(c, x, "<vlan> is for type='network' and type='bridge' interfaces");
+        if ((net->source_portgroup || net->source_portid) && !streq(net->type, "network"))
+                return xml_fail(c, n, "portgroup= and portid= are for type='network' interfaces");
+        if (net->source_portid) {
+                char uuid[37];
+                if (!vm_uuid_canonicalize(net->source_portid, uuid))
+                        return xml_fail(c, n, "<source portid=>: malformed UUID '%s'", net->source_portid);
+        }
         (void) domxml_parse_boot_order(c, n, &net->boot_order);
         (void) domxml_parse_alias(c, n, &net->alias);
         (void) domxml_parse_address(c, n, &net->addr);

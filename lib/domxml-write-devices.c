@@ -346,18 +346,50 @@ static void write_controller(XmlWriter *x, const VmController *k) {
         xw_end(x);
 }
 
+static void write_virtualport(XmlWriter *x, const VmVirtualPort *v) {
+        xw_start(x, "virtualport");
+        xw_attr(x, "type", v->type);
+        if (v->interfaceid || v->profileid || v->instanceid || v->managerid || v->typeid || v->typeidversion) {
+                xw_start(x, "parameters");
+                xw_attr(x, "managerid", v->managerid);
+                xw_attr(x, "typeid", v->typeid);
+                xw_attr(x, "typeidversion", v->typeidversion);
+                xw_attr(x, "instanceid", v->instanceid);
+                xw_attr(x, "interfaceid", v->interfaceid);
+                xw_attr(x, "profileid", v->profileid);
+                xw_end(x);
+        }
+        xw_end(x);
+}
+
+static void write_vlan(XmlWriter *x, const VmVlan *vlan) {
+        xw_start(x, "vlan");
+        xw_attr_yesno(x, "trunk", vlan->trunk);
+        for (unsigned i = 0; i < vlan->n_tags; i++) {
+                xw_start(x, "tag");
+                xw_attr_uint(x, "id", vlan->tags[i].id);
+                xw_attr(x, "nativeMode", vlan->tags[i].native_mode);
+                xw_end(x);
+        }
+        xw_end(x);
+}
+
 static void write_interface(XmlWriter *x, const VmNet *n) {
         xw_start(x, "interface");
         xw_attr(x, "type", n->type);
+        xw_attr_yesno(x, "trustGuestRxFilters", n->trust_guest_rx_filters);
         if (n->mac) {
                 xw_start(x, "mac");
                 xw_attr(x, "address", n->mac);
                 xw_end(x);
         }
         if (n->source_network || n->source_bridge || n->source_dev || n->source_mode || n->source_address ||
-            n->source_port || n->source_local_address || n->source_local_port) {
+            n->source_port || n->source_local_address || n->source_local_port || n->source_portgroup ||
+            n->source_portid) {
                 xw_start(x, "source");
                 xw_attr(x, "network", n->source_network);
+                xw_attr(x, "portgroup", n->source_portgroup);
+                xw_attr(x, "portid", n->source_portid);
                 xw_attr(x, "bridge", n->source_bridge);
                 xw_attr(x, "dev", n->source_dev);
                 xw_attr(x, "mode", n->source_mode);
@@ -373,9 +405,14 @@ static void write_interface(XmlWriter *x, const VmNet *n) {
                 }
                 xw_end(x);
         }
+        if (n->vlan.n_tags)
+                write_vlan(x, &n->vlan);
+        if (n->virtualport.present)
+                write_virtualport(x, &n->virtualport);
         if (n->target_dev) {
                 xw_start(x, "target");
                 xw_attr(x, "dev", n->target_dev);
+                xw_attr_yesno(x, "managed", n->target_managed);
                 xw_end(x);
         }
         if (n->script) {

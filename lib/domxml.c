@@ -25,30 +25,12 @@ DEFINE_CLEANUP_FUNC(xmlParserCtxtPtr, xmlFreeParserCtxt);
 
 static int parse_uuid(XmlCtx *c, xmlNode *n, char **ret) {
         char *s = NULL, out[37];
-        size_t k = 0;
 
         (void) xml_text(c, n, &s);
         if (!s)
                 return xml_fail(c, n, "empty UUID");
-        /* libvirt accepts hex digits with optional dashes/spaces between them; we print canonically */
-        for (const char *p = s; *p; p++) {
-                if (*p == '-' || *p == ' ')
-                        continue;
-                if (!strchr("0123456789abcdefABCDEF", *p) || k >= 32)
-                        return xml_fail(c, n, "malformed UUID '%s'", s);
-                k++;
-        }
-        if (k != 32)
+        if (!vm_uuid_canonicalize(s, out))
                 return xml_fail(c, n, "malformed UUID '%s'", s);
-        k = 0;
-        for (const char *p = s; *p; p++) {
-                if (*p == '-' || *p == ' ')
-                        continue;
-                if (k == 8 || k == 13 || k == 18 || k == 23)
-                        out[k++] = '-';
-                out[k++] = (char) (*p >= 'A' && *p <= 'F' ? *p - 'A' + 'a' : *p);
-        }
-        out[36] = 0;
         *ret = vm_def_strdup(c->def, out);
         return *ret ? 0 : xml_oom(c);
 }

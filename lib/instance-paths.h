@@ -23,6 +23,7 @@
 #define VMUNIT_AUTOSTART_DIR "/etc/vmunit/autostart"
 #define VMUNIT_RUNTIME_ROOT "/run/vmunit"
 #define VMUNIT_STATE_ROOT "/var/lib/vmunit"
+#define VMUNIT_NETWORK_DIR "/etc/vmunit/networks"   /* NAME.xml: libvirt network XML, for type='network' */
 
 typedef struct InstancePaths {
         char *config_file;

@@ -170,15 +170,41 @@ typedef struct VmController {
 
 /* ---- network ---- */
 
+/* <virtualport>: a port profile for the switch the tap is plugged into (Open vSwitch, 802.1Qbg/h,
+ * MidoNet). type NULL: parameters given, the type left to the network. */
+typedef struct VmVirtualPort {
+        char *type;                     /* openvswitch, 802.1Qbg, 802.1Qbh, midonet */
+        char *interfaceid, *profileid, *instanceid;
+        char *managerid, *typeid, *typeidversion;       /* 802.1Qbg, as given (validated numbers) */
+        bool present;
+} VmVirtualPort;
+
+typedef struct VmVlanTag {
+        unsigned id;                    /* 0..4095 */
+        char *native_mode;              /* tagged, untagged; NULL = not the native VLAN */
+} VmVlanTag;
+
+typedef struct VmVlan {
+        VmTristate trunk;
+        VmVlanTag *tags;
+        unsigned n_tags;
+} VmVlan;
+
 typedef struct VmNet {
         char *type;                     /* user, network, bridge, ethernet, server, client, udp, mcast, direct ... */
         char *model;                    /* virtio, e1000, rtl8139 ...; NULL = default */
         char *mac;
         char *source_network, *source_bridge, *source_dev, *source_mode;
+        char *source_portgroup, *source_portid;
         char *source_address, *source_local_address;
         unsigned source_port, source_local_port;
         char *target_dev;
+        VmTristate target_managed;      /* <target managed='no'>: an existing tap, opened as it is */
+        VmTristate trust_guest_rx_filters;
+        VmVirtualPort virtualport;
+        VmVlan vlan;
         char *script;
+        unsigned line;                  /* of <interface> in the domain XML, for messages */
         unsigned mtu;
         unsigned queues;
         char *driver_name;              /* vhost, qemu */
@@ -697,6 +723,9 @@ void *vm_def_array_grow(VmDef *def, void **array, unsigned *n, size_t size);
 /* Valid names: 1..200 bytes, no '/', no leading '.', no control characters, valid UTF-8 not required
  * beyond ASCII control checks. Returns 0 or -EINVAL. */
 int vm_name_validate(const char *name);
+/* libvirt's UUID syntax (32 hex digits, dashes or spaces between them allowed) into the canonical
+ * lower-case 8-4-4-4-12 form. Returns false for anything else. */
+bool vm_uuid_canonicalize(const char *s, char out[static 37]);
 /* <hyperv><vendor_id value=>: 1-12 printable ASCII characters, no ',' or '=' (-cpu has no ',,' escape). */
 bool vm_hyperv_vendor_id_valid(const char *s) _pure_;
 

@@ -273,8 +273,11 @@ void qemu_build_nets(QemuBuild *b) {
                 } else if (streq(n->type, "network") || streq(n->type, "bridge") || streq(n->type, "ethernet")) {
                         /* the supervisor opens (and for bridges attaches) the tap and passes it in */
                         props_str(&p, "type", "tap");
-                        props_strf(&p, "fd", "%u", b->next_tap_fd++);
-                        if (n->driver_name && streq(n->driver_name, "vhost"))
+                        props_strf(&p, "fd", "%d", qb_pass_fd(b, QEMU_FD_TAP, i));
+                        if (b->opts->vhost_net && streq(model, "virtio") && !streq_ptr(n->driver_name, "qemu")) {
+                                props_bool(&p, "vhost", true);
+                                props_strf(&p, "vhostfd", "%d", qb_pass_fd(b, QEMU_FD_VHOST_NET, i));
+                        } else if (n->driver_name && streq(n->driver_name, "vhost"))
                                 props_bool(&p, "vhost", true);
                 } else if (streq(n->type, "udp")) {
                         props_str(&p, "type", "dgram");

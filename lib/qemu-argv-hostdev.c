@@ -200,9 +200,8 @@ void qemu_build_vsock(QemuBuild *b) {
         props_str(&p, "id", "vsock0");
         /* with auto='yes' the supervisor picks a free CID; offline we show the XML's or 3 */
         props_uint(&p, "guest-cid", v->cid >= 3 ? v->cid : 3);
-        /* the supervisor opens /dev/vhost-vsock and passes it, numbered after the taps */
-        b->vhost_vsock_fd = (int) b->next_tap_fd;       /* after the taps, which the nets took already */
-        props_strf(&p, "vhostfd", "%d", b->vhost_vsock_fd);
+        /* the supervisor opens /dev/vhost-vsock and passes it */
+        props_strf(&p, "vhostfd", "%d", qb_pass_fd(b, QEMU_FD_VHOST_VSOCK, 0));
         qb_pci_props(b, &p, &v->addr);
         argv_add_props(b->a, "-device", &p);
 }

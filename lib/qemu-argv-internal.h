@@ -13,10 +13,13 @@ typedef struct QemuBuild {
         bool q35;                       /* Q35 (PCIe) machine, otherwise i440fx */
         char *error;                    /* first validation message */
         int status;                     /* first failure, sticky */
-        unsigned next_tap_fd;
-        int vhost_vsock_fd;
+        QemuFd *fds;                    /* passed fds, numbered from opts->tap_fd_base */
+        unsigned n_fds;
         char **env;
 } QemuBuild;
+
+/* Adds a file descriptor the spawner passes in; returns its number (-1 on out of memory, recorded). */
+int qb_pass_fd(QemuBuild *b, QemuFdKind kind, unsigned net);
 
 /* Records a validation failure ("<disk> 'vda': message"); returns -EOPNOTSUPP or @r. */
 int qb_fail(QemuBuild *b, int r, const char *fmt, ...) _printf_(3, 4);

@@ -30,7 +30,27 @@ int qb_fail(QemuBuild *b, int r, const char *fmt, ...) {
 void qemu_command_done(QemuCommand *c) {
         c->env = strv_free(c->env);
         c->argv = strv_free(c->argv);
-        c->n_tap_fds = 0;
+        c->fds = mfree(c->fds);
+        c->n_fds = 0;
+}
+
+const QemuFd *qemu_command_find_fd(const QemuCommand *c, QemuFdKind kind) {
+        for (unsigned i = 0; i < c->n_fds; i++)
+                if (c->fds[i].kind == kind)
+                        return &c->fds[i];
+        return NULL;
+}
+
+int qb_pass_fd(QemuBuild *b, QemuFdKind kind, unsigned net) {
+        QemuFd *n = reallocarray(b->fds, b->n_fds + 1, sizeof(*n));
+
+        if (!n) {
+                b->status = b->status ?: -ENOMEM;
+                return -1;
+        }
+        b->fds = n;
+        n[b->n_fds] = (QemuFd) { .kind = kind, .net = net, .number = b->opts->tap_fd_base + (int) b->n_fds };
+        return n[b->n_fds++].number;
 }
 
 void qemu_build_options_default(QemuBuildOptions *opts, const char *name, char *buf, size_t size) {
@@ -522,8 +542,7 @@ static void build_monitor(QemuBuild *b) {
 
 int qemu_argv_build(VmDef *def, const QemuBuildOptions *opts, QemuCommand *ret, char **ret_error) {
         Argv a = {};
-        QemuBuild b = { .def = def, .opts = opts, .a = &a, .next_tap_fd = (unsigned) opts->tap_fd_base,
-                        .vhost_vsock_fd = -1 };
+        QemuBuild b = { .def = def, .opts = opts, .a = &a };
         _cleanup_(qemu_opts_done) QemuOpts o = {};
         char **argv = NULL;
         int r;
@@ -628,13 +647,12 @@ int qemu_argv_build(VmDef *def, const QemuBuildOptions *opts, QemuCommand *ret, 
                 if (r < 0)
                         goto fail;
         }
-        *ret = (QemuCommand) { .env = TAKE_PTR(b.env), .argv = argv,
-                               .n_tap_fds = b.next_tap_fd - (unsigned) opts->tap_fd_base,
-                               .vhost_vsock_fd = b.vhost_vsock_fd };
+        *ret = (QemuCommand) { .env = TAKE_PTR(b.env), .argv = argv, .fds = TAKE_PTR(b.fds), .n_fds = b.n_fds };
         return 0;
 
 fail:
         argv_done(&a);
+        b.fds = mfree(b.fds);
         b.env = strv_free(b.env);
         if (ret_error)
                 *ret_error = TAKE_PTR(b.error);

@@ -15,7 +15,9 @@ typedef struct QemuBuildOptions {
         const char *runtime_dir;        /* QMP socket, pidfile, sockets; e.g. /run/vmunit/NAME */
         const char *state_dir;          /* HOME of QEMU, NUMA/memory files; e.g. /var/lib/vmunit/NAME */
         bool seccomp_sandbox;           /* QEMU's own -sandbox */
-        int tap_fd_base;                /* fd number of the first tap passed in (fixed in tests) */
+        int tap_fd_base;                /* fd number of the first file descriptor passed in (see QemuFd) */
+        bool vhost_net;                 /* the spawner opens /dev/vhost-net for virtio NICs on taps (unless
+                                           <driver name='qemu'>) and passes it as vhostfd */
         int64_t now;                    /* seconds since the epoch for <clock offset='variable'>; 0 = time() */
         const char *firmware_dirs;      /* firmware descriptor dirs, ':'-separated; NULL = the system's */
         const char *hugetlbfs_mount;    /* 2 MiB huge pages (vmunit.conf); NULL = /dev/hugepages */
@@ -27,12 +29,29 @@ typedef struct QemuBuildOptions {
                                            kept, to be hotplugged over an overlay (qemu-transient.h) */
 } QemuBuildOptions;
 
+/* File descriptors QEMU gets from the spawner instead of opening them itself (it may not: no
+ * privileges, DevicePolicy=closed), numbered tap_fd_base, tap_fd_base + 1, ... in this order. */
+typedef enum QemuFdKind {
+        QEMU_FD_TAP,                    /* the tap of def->nets[net] */
+        QEMU_FD_VHOST_NET,              /* /dev/vhost-net for def->nets[net] */
+        QEMU_FD_VHOST_VSOCK,            /* /dev/vhost-vsock */
+} QemuFdKind;
+
+typedef struct QemuFd {
+        QemuFdKind kind;
+        unsigned net;                   /* index into def->nets for taps and vhost-net */
+        int number;                     /* the fd number the argv names */
+} QemuFd;
+
 typedef struct QemuCommand {
         char **env;                     /* "NAME=value" */
         char **argv;                    /* argv[0] is the emulator */
-        unsigned n_tap_fds;             /* taps the spawner must open and pass, numbered from tap_fd_base */
-        int vhost_vsock_fd;             /* fd number for an opened /dev/vhost-vsock (after the taps), -1 = none */
+        QemuFd *fds;                    /* what the spawner must open and pass */
+        unsigned n_fds;
 } QemuCommand;
+
+/* The first passed fd of @kind, NULL if none. */
+const QemuFd *qemu_command_find_fd(const QemuCommand *c, QemuFdKind kind);
 
 void qemu_command_done(QemuCommand *c);
 

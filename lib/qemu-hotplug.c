@@ -335,9 +335,11 @@ static int plan_attach(const char *live, const char *body, bool is_disk, const Q
         r = build(h->def, opts, &new_cmd, ret_error);
         if (r < 0)
                 return r;
-        if (new_cmd.n_tap_fds > 0)
-                return fail(ret_error, -EOPNOTSUPP, DEVICE_XML ":%u: <interface type='%s'>: tap interfaces are not "
-                            "supported by the supervisor yet", line, h->def->nets[h->def->n_nets - 1].type);
+        for (unsigned i = 0; !is_disk && i < new_cmd.n_fds; i++)
+                if (new_cmd.fds[i].kind == QEMU_FD_TAP && new_cmd.fds[i].net == h->def->n_nets - 1)
+                        return fail(ret_error, -EOPNOTSUPP, DEVICE_XML ":%u: <interface type='%s'>: hotplugging a "
+                                    "tap interface is not supported yet (define it and restart the VM)", line,
+                                    h->def->nets[h->def->n_nets - 1].type);
         if (h->def->n_controllers != old->n_controllers) {
                 const VmController *k = &h->def->controllers[h->def->n_controllers - 1];
                 return fail(ret_error, -ENOSPC, DEVICE_XML ":%u: %s: no free place for it in the running VM: it would "

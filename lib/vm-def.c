@@ -210,3 +210,27 @@ const VmDiskIoTuneField vm_disk_iotune_fields[_VM_DISK_IOTUNE_FIELD_MAX] = {
         F(total_iops_sec_max_length), F(read_iops_sec_max_length), F(write_iops_sec_max_length),
 #undef F
 };
+
+bool vm_uuid_canonicalize(const char *s, char out[static 37]) {
+        size_t k = 0;
+
+        for (const char *p = s; *p; p++) {
+                if (*p == '-' || *p == ' ')
+                        continue;
+                if (!strchr("0123456789abcdefABCDEF", *p) || k >= 32)
+                        return false;
+                k++;
+        }
+        if (k != 32)
+                return false;
+        k = 0;
+        for (const char *p = s; *p; p++) {
+                if (*p == '-' || *p == ' ')
+                        continue;
+                if (k == 8 || k == 13 || k == 18 || k == 23)
+                        out[k++] = '-';
+                out[k++] = (char) (*p >= 'A' && *p <= 'F' ? *p - 'A' + 'a' : *p);
+        }
+        out[36] = 0;
+        return true;
+}

@@ -10,6 +10,7 @@ packages=(
         libcriterion-dev libclang-rt-14-dev
         # run and test
         qemu-system-x86 qemu-utils ovmf swtpm systemd-container dbus polkitd apparmor valgrind python3 attr
+        iproute2 iputils-ping
 )
 
 if [ "$(id -u)" != 0 ]; then

@@ -47,14 +47,28 @@ static _noreturn_ void child(const QemuCommand *cmd, const SpawnConfine *confine
                 child_fail(err_fd, -errno);
         if (dup2(null_fd, STDIN_FILENO) < 0 || dup2(out_fd, STDOUT_FILENO) < 0 || dup2(log_fd, STDERR_FILENO) < 0)
                 child_fail(err_fd, -errno);
-        /* fd 3 = the error pipe (close-on-exec), everything else goes: QEMU gets no fd of ours. */
-        if (err_fd != 3) {
-                if (dup3(err_fd, 3, O_CLOEXEC) < 0)
+        /* fds 3 .. 3+n-1 = the passed fds, then the error pipe (close-on-exec); everything else goes:
+         * QEMU gets no other fd of ours. First everything above the targets, so that no dup2() below
+         * overwrites a source. */
+        int top = 3 + (int) confine->n_pass_fds, e;
+        e = fcntl(err_fd, F_DUPFD_CLOEXEC, top + 1);
+        if (e < 0)
+                child_fail(err_fd, -errno);
+        err_fd = e;
+        int moved[confine->n_pass_fds + 1];
+        for (unsigned i = 0; i < confine->n_pass_fds; i++) {
+                moved[i] = fcntl(confine->pass_fds[i], F_DUPFD_CLOEXEC, top + 1);
+                if (moved[i] < 0)
                         child_fail(err_fd, -errno);
-                err_fd = 3;
         }
-        if (syscall(SYS_close_range, 4U, ~0U, 0U) < 0)
-                for (int fd = 4; fd < 65536; fd++)
+        for (unsigned i = 0; i < confine->n_pass_fds; i++)
+                if (dup2(moved[i], 3 + (int) i) < 0)    /* without close-on-exec */
+                        child_fail(err_fd, -errno);
+        if (dup3(err_fd, top, O_CLOEXEC) < 0)
+                child_fail(err_fd, -errno);
+        err_fd = top;
+        if (syscall(SYS_close_range, (unsigned) top + 1, ~0U, 0U) < 0)
+                for (int fd = top + 1; fd < 65536; fd++)
                         (void) close(fd);
 
         if (confine->exec_labels) {

@@ -1,6 +1,7 @@
 /*
  * Forking QEMU: the child waits on a pipe until the parent has put it into its scope, then
- * confines itself (sandbox.c), keeps only stdin/stdout/stderr, and execs QEMU. QEMU's stdout
+ * confines itself (sandbox.c), keeps only stdin/stdout/stderr and the fds passed to it (taps,
+ * vhost devices), and execs QEMU. QEMU's stdout
  * (the serial console when it is type='stdio') and stderr are journal streams of their own, so
  * they keep flowing while the supervisor restarts.
  */
@@ -20,6 +21,8 @@ typedef struct SpawnConfine {
         int (*exec_labels)(const void *userdata);       /* SELinux exec context, AppArmor profile: in
                                                            the child, before the uid changes; NULL: none */
         const void *userdata;
+        const int *pass_fds;            /* handed to QEMU as fds 3, 4, ... (the QemuCommand's fds, opened) */
+        unsigned n_pass_fds;
 } SpawnConfine;
 
 /* Forks the child. On success the child is blocked; *@ret_sync_fd releases it and

@@ -54,6 +54,7 @@ Vm *vm_free(Vm *vm) {
         qmp_free(vm->qmp);
         sd_bus_flush_close_unref(vm->bus);
         strv_free(vm->startup_events);
+        vm_net_close(vm);
         if (vm->pidfd >= 0)
                 close(vm->pidfd);
         if (vm->runtime_fd >= 0)
@@ -177,6 +178,8 @@ void vm_build_options_init(Vm *vm) {
                 .hugetlbfs_mount = conf->hugetlbfs_mount,
                 .spice_tls_x509_dir = conf->spice_tls_x509_cert_dir,
                 .vnc_autoport_search = true,    /* several VMs with autoport: each its own display */
+                /* as libvirt: virtio NICs on taps get vhost-net where the host has it */
+                .vhost_net = !vm->cfg.session && access("/dev/vhost-net", R_OK | W_OK) == 0,
         };
 }
 
@@ -190,10 +193,6 @@ static int vm_build(Vm *vm) {
         if (r < 0)
                 return log_full_errno(LOG_ERR, r, VMUNIT_MESSAGE_VM_CONFIG, "%s: %s", vm->domain_path,
                                       error ?: "cannot build the QEMU command line");
-        if (vm->cmd.n_tap_fds > 0)
-                return log_full_errno(LOG_ERR, -EOPNOTSUPP, VMUNIT_MESSAGE_VM_CONFIG,
-                                      "%s: tap network interfaces are not supported by the supervisor yet.",
-                                      vm->domain_path);
         r = vm_pin_check(vm);
         if (r < 0)
                 return r;
@@ -202,9 +201,6 @@ static int vm_build(Vm *vm) {
                 return log_full_errno(LOG_ERR, -EOPNOTSUPP, VMUNIT_MESSAGE_VM_CONFIG,
                                       "%s: placement='auto' needs numad's advice, which vmunit does not ask for yet; "
                                       "give a static placement.", vm->domain_path);
-        if (vm->cmd.vhost_vsock_fd >= 0)
-                return log_full_errno(LOG_ERR, -EOPNOTSUPP, VMUNIT_MESSAGE_VM_CONFIG,
-                                      "%s: <vsock> is not supported by the supervisor yet.", vm->domain_path);
         /* vmunit.conf's cgroup_device_acl replaces the seed list; the domain's own devices come on top. */
         r = cgroup_plan_build(vm->def, (const char * const *) conf->cgroup_device_acl, &vm->plan);
         if (r < 0)
@@ -385,7 +381,10 @@ static int vm_spawn(Vm *vm) {
                                 .no_new_privs = !vm->selinux && !vm->apparmor,
                                 .exec_labels = vm->selinux || vm->apparmor ? exec_labels : NULL,
                                 .userdata = vm,
+                                .pass_fds = vm->pass_fds,
+                                .n_pass_fds = vm->n_pass_fds,
                        }, vm->cfg.name, &vm->pid, &vm->pidfd, &sync_fd, &err_fd);
+        vm_net_close(vm);       /* the child has them: the taps live as long as QEMU */
         if (r < 0)
                 return log_error_errno(r, "Failed to fork QEMU: %m");
         vm->is_child = true;
@@ -605,6 +604,9 @@ int vm_start(Vm *vm) {
         if (r < 0)
                 goto fail;
         r = vm_security_prepare(vm, &vm->build_opts);
+        if (r < 0)
+                goto fail;
+        r = vm_net_open(vm);
         if (r < 0)
                 goto fail;
 

@@ -67,6 +67,8 @@ typedef struct Vm {
         bool running;                   /* vCPUs run (cont answered, or re-attached to a running VM) */
         bool guest_shutdown;            /* re-attached to a guest that had shut down */
         char **startup_events;          /* QMP events seen during start-up, "EVENT" or "EVENT:reason" */
+        int *pass_fds;                  /* opened for vm->cmd.fds, until QEMU has them */
+        unsigned n_pass_fds;
 } Vm;
 
 int vm_new(const VmConfig *cfg, Vm **ret);
@@ -90,6 +92,14 @@ int vm_security_prepare(Vm *vm, const QemuBuildOptions *build);
 int vm_security_exec_labels(const Vm *vm);
 /* The argv builder's options for this VM (vmunit.conf's settings): the start's and hotplug's. */
 void vm_build_options_init(Vm *vm);
+
+/* vm-net.c: opens what the command line's fds stand for (vm->cmd.fds): a tap for each type='bridge',
+ * 'network' and 'ethernet' interface (created or, managed='no', opened; MAC, MTU, plugged into its
+ * bridge, up; an ethernet <script> run), /dev/vhost-net. Logs its errors naming the domain file and
+ * line; on failure nothing stays open or created. vm_net_close() closes our copies: a tap goes away
+ * with the last fd, i.e. with QEMU. */
+int vm_net_open(Vm *vm);
+void vm_net_close(Vm *vm);
 
 /* vm-hotplug.c: --hotplug=attach|detach NAME, run by vmunit-supervisor-steady for AttachDevice and
  * DetachDevice: reads the device XML on stdin, plans it against the live XML, hands a new disk's

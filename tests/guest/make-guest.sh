@@ -17,6 +17,8 @@
 #                                 an event arrived and was deliberately ignored
 #   VMUNIT-GUEST-POWEROFF         with `vmunit.poweroff_after=N` on the kernel command line: N
 #                                 seconds after READY the guest powers itself off (`poweroff -f`)
+#   VMUNIT-GUEST-NET <addr>       with `vmunit.ip=ADDR/PREFIX`: eth0 (the first virtio NIC) is up
+#                                 with that address, before READY
 #   VMUNIT-GUEST-ERROR <what>     setup failed; the guest stays up (no READY marker)
 # Boot with: -kernel vmlinuz -initrd initrd.cpio.gz
 #            -append "console=ttyS0 quiet panic=-1 cryptomgr.notests" -no-reboot
@@ -41,7 +43,7 @@ outdir=$1
 self=$(readlink -f "$0")
 
 # Modules the /init needs, as paths below lib/modules/VERSION/kernel/ (without .ko*).
-wanted_modules=(drivers/input/evdev drivers/acpi/button)
+wanted_modules=(drivers/input/evdev drivers/acpi/button drivers/virtio/virtio_pci drivers/net/virtio_net)
 
 up_to_date() {
         [[ $force -eq 0 && -s $outdir/vmlinuz && -s $outdir/initrd.cpio.gz &&
@@ -214,9 +216,11 @@ fail() {
 
 ignore_acpi=0
 poweroff_after=
+ip_addr=
 for arg in $(cat /proc/cmdline); do
         case $arg in
         vmunit.ignore_acpi=1) ignore_acpi=1 ;;
+        vmunit.ip=*) ip_addr=${arg#*=} ;;
         vmunit.poweroff_after=*) poweroff_after=${arg#*=} ;;
         esac
 done
@@ -272,6 +276,14 @@ for ev in $events; do
         ) <&$fd &
         fd=$((fd + 1))
 done
+
+# vmunit.ip=ADDR/PREFIX: the first NIC gets it (the host pings it through its tap).
+if [ -n "$ip_addr" ]; then
+        ip link set lo up
+        ip link set eth0 up || fail "no eth0"
+        ip addr add "$ip_addr" dev eth0 || fail "ip addr add $ip_addr failed"
+        echo "VMUNIT-GUEST-NET $ip_addr"
+fi
 
 echo "VMUNIT-GUEST-READY"
 

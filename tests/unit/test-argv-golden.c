@@ -209,3 +209,40 @@ Test(argv_golden, case_list_matches_files) {
                      ELEMENTSOF(good_cases) + ELEMENTSOF(bad_cases));
         test_assert_no_leaks();
 }
+
+/* With vhost-net on the host (the supervisor's option), a virtio NIC on a tap gets vhost=on and a
+ * vhostfd right after its tap fd, unless <driver name='qemu'>; other models never. The spawner opens
+ * what the fd list says, in that order. */
+Test(argv_golden, vhost_net_fds) {
+        _cleanup_free_ char *path = test_data_path("argv/net-tap.xml"), *xml = NULL, *error = NULL;
+        _cleanup_(qemu_command_done) QemuCommand cmd = {};
+        QemuBuildOptions opts = test_build_options();
+        VmDef *def = NULL;
+        bool found = false;
+        size_t len;
+
+        cr_assert_eq(test_read_file(path, &xml, &len), 0);
+        cr_assert_eq(domxml_parse_memory(xml, len, "net-tap.xml", 0, &def, &error, NULL), 0);
+        opts.vhost_net = true;
+        cr_assert_eq(qemu_argv_build(def, &opts, &cmd, &error), 0, "%s", strempty(error));
+        cr_assert_eq(cmd.n_fds, 4);
+        const QemuFd want[] = {
+                { QEMU_FD_TAP, 0, 1729 }, { QEMU_FD_VHOST_NET, 0, 1730 }, { QEMU_FD_TAP, 1, 1731 },
+                { QEMU_FD_TAP, 2, 1732 },
+        };
+        for (unsigned i = 0; i < 4; i++) {
+                cr_expect_eq(cmd.fds[i].kind, want[i].kind, "fd %u", i);
+                cr_expect_eq(cmd.fds[i].net, want[i].net, "fd %u", i);
+                cr_expect_eq(cmd.fds[i].number, want[i].number, "fd %u", i);
+        }
+        for (char **a = cmd.argv; *a; a++)
+                if (strstr(*a, "\"id\":\"hostnet0\"")) {
+                        cr_expect_str_eq(*a, "{\"type\":\"tap\",\"fd\":\"1729\",\"vhost\":true,\"vhostfd\":\"1730\","
+                                         "\"id\":\"hostnet0\"}");
+                        found = true;
+                } else if (strstr(*a, "\"id\":\"hostnet2\""))
+                        cr_expect_str_eq(*a, "{\"type\":\"tap\",\"fd\":\"1732\",\"id\":\"hostnet2\"}");
+        cr_expect(found);
+        cr_expect_null(qemu_command_find_fd(&cmd, QEMU_FD_VHOST_VSOCK));
+        vm_def_free(def);
+}

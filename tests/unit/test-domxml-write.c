@@ -367,3 +367,32 @@ Test(domxml_write, vnc_autoport_search) {
                 qemu_command_done(&cmd);
         }
 }
+
+/* The host-side settings of an interface (port group and id, VLAN tags, virtual port, an unmanaged
+ * tap, trustGuestRxFilters) leave no trace on the command line, so the argv comparison cannot see
+ * them: they must be written back all the same, or a define through vmunit loses them. */
+Test(domxml_write, interface_host_side_settings) {
+        _cleanup_free_ char *path = data_path("argv/net-virtualport.xml"), *xml = read_file(path), *out = NULL,
+                            *error = NULL;
+        static const char * const want[] = {
+                "<interface type='network' trustGuestRxFilters='yes'>",
+                "<source network='lan' portgroup='web' portid='873be5a0-6b8a-4a0b-a1df-ef3659cd64bc'/>",
+                "<vlan trunk='yes'>",
+                "<tag id='42' nativeMode='untagged'/>",
+                "<tag id='4095'/>",
+                "<virtualport type='802.1Qbg'>",
+                "<parameters managerid='11' typeid='1193047' typeidversion='2' "
+                "instanceid='09b11c53-8b5c-4eeb-8f00-d84eaa0aaa4f'/>",
+                "<virtualport type='openvswitch'>",
+                "<parameters interfaceid='09b11c53-8b5c-4eeb-8f00-d84eaa0aaa50' profileid='web-1'/>",
+                "<target dev='mytap0' managed='no'/>",
+        };
+        VmDef *def = NULL;
+
+        cr_assert_eq(domxml_parse_memory(xml, strlen(xml), "net-virtualport.xml", 0, &def, &error, NULL), 0, "%s",
+                     strempty(error));
+        cr_assert_eq(domxml_write(def, &out, &error), 0, "%s", strempty(error));
+        for (size_t i = 0; i < ELEMENTSOF(want); i++)
+                cr_expect(strstr(out, want[i]), "missing %s in:\n%s", want[i], out);
+        vm_def_free(def);
+}

@@ -186,7 +186,7 @@ Test(qemu_hotplug, errors) {
         assert_fails(QEMU_HOTPLUG_ATTACH, Q35, "<disk type='file'><source file='/x'/><target dev='vda' bus='virtio'/></disk>",
                      -EEXIST, "device XML:1: <disk> 'vda': the running VM has a disk with this target already");
         assert_fails(QEMU_HOTPLUG_ATTACH, Q35, "<interface type='bridge'><source bridge='br0'/></interface>", -EOPNOTSUPP,
-                     "device XML:1: <interface type='bridge'>: tap interfaces are not supported by the supervisor yet");
+                     "device XML:1: <interface type='bridge'>: hotplugging a tap interface is not supported yet (define it and restart the VM)");
         assert_fails(QEMU_HOTPLUG_ATTACH, Q35, "<hostdev mode='subsystem' type='usb'/>", -EOPNOTSUPP,
                      "device XML:1: <hostdev>: only <disk> and <interface> can be attached or detached");
         assert_fails(QEMU_HOTPLUG_ATTACH, Q35, "<disk/><disk/>", -EINVAL,

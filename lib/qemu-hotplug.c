@@ -255,6 +255,10 @@ static int device_objects(char **argv, const char *id, unsigned netdev_index, js
         return -ENOENT;
 }
 
+int qemu_hotplug_device_objects(char **argv, const char *id, json_object **ret_backends, json_object **ret_device) {
+        return device_objects(argv, id, 0, ret_backends, ret_device);
+}
+
 /* blockdev-del / netdev_del of one backend [OPTION, JSON]. */
 static json_object *backend_del(json_object *pair) {
         json_object *o = json_object_array_get_idx(pair, 1);

@@ -47,3 +47,8 @@ void qemu_hotplug_done(QemuHotplug *h);
  * "device XML:LINE" and the element. */
 int qemu_hotplug_plan(QemuHotplugAction action, const char *live_xml, const char *device_xml,
                       const QemuBuildOptions *opts, QemuHotplug *ret, char **ret_error);
+
+/* The objects of the device with qdev id @id in the built command line @argv: its backends (the
+ * -blockdev/-netdev options right before its -device) as [[OPTION, JSON] ...], and the -device
+ * JSON. Returns 0, -ENOENT (no such device), -ENOMEM. */
+int qemu_hotplug_device_objects(char **argv, const char *id, json_object **ret_backends, json_object **ret_device);

@@ -625,6 +625,9 @@ int vm_start(Vm *vm) {
         r = vm_pin_apply(vm);
         if (r < 0)
                 goto fail;
+        r = vm_transient_setup(vm);     /* before <iotune>: a shareBacking disk is plugged in there */
+        if (r < 0)
+                goto fail;
         r = vm_startup_commands(vm);
         if (r < 0)
                 goto fail;

@@ -121,6 +121,10 @@ int vm_security_restore_journal(Vm *vm, const char *journal);
 int vm_pin_check(Vm *vm);
 int vm_pin_apply(Vm *vm);
 
+/* vm-transient.c: while QEMU is paused, puts each <transient/> disk on a qcow2 overlay in the runtime
+ * dir (plugging the shareBacking ones in over it), see lib/qemu-transient.h. Logs its errors. */
+int vm_transient_setup(Vm *vm);
+
 /* vm-live.c: asks the paused QEMU for its runtime facts and writes RUNTIME_DIR/live.xml. */
 int vm_live_xml_write(Vm *vm);
 void vm_security_restore(Vm *vm);

@@ -497,7 +497,7 @@ void qemu_build_graphics(QemuBuild *b) {
                                 qemu_opts_add_literal(&o, "none");
                         else {
                                 const char *addr = g->listen_address ?: "127.0.0.1";
-                                int display = g->autoport || g->port < 5900 ? 0 : g->port - 5900;
+                                int display = g->autoport ? b->opts->vnc_display : g->port < 5900 ? 0 : g->port - 5900;
                                 char *d = NULL;
                                 if (asprintf(&d, strchr(addr, ':') ? "[%s]:%d" : "%s:%d", addr, display) < 0) {
                                         (void) qb_fail(b, -ENOMEM, "out of memory");
@@ -524,7 +524,8 @@ void qemu_build_graphics(QemuBuild *b) {
                         if (g->port > 0)
                                 qemu_opts_addf(&o, "port", "%d", g->port);
                         else if (g->autoport && !(g->listen_type && streq(g->listen_type, "socket")))
-                                qemu_opts_add_literal(&o, "port=5900");  /* the supervisor picks a free one */
+                                /* the supervisor picks a free one */
+                                qemu_opts_addf(&o, "port", "%d", b->opts->spice_port > 0 ? b->opts->spice_port : 5900);
                         if (g->tls_port >= 0)
                                 qemu_opts_addf(&o, "tls-port", "%d", g->tls_port);
                         if (g->listen_type && streq(g->listen_type, "socket")) {

@@ -22,6 +22,9 @@ typedef struct QemuBuildOptions {
         const char *firmware_dirs;      /* firmware descriptor dirs, ':'-separated; NULL = the system's */
         const char *hugetlbfs_mount;    /* 2 MiB huge pages (vmunit.conf); NULL = /dev/hugepages */
         const char *spice_tls_x509_dir; /* SPICE TLS certificates (vmunit.conf); NULL = /etc/pki/libvirt-spice */
+        int spice_port;                 /* autoport SPICE: the free port the supervisor picked; 0 = 5900,
+                                           what libvirt's offline argv shows */
+        int vnc_display;                /* autoport VNC: the free display the supervisor picked (0 = :0) */
         bool vnc_autoport_search;       /* autoport VNC: QEMU takes the first free display of 0..99 (to=99),
                                            not display 0 only (what libvirt's test argv shows) */
         bool transient_shared_disks;    /* emit the <transient shareBacking='yes'/> disks too: off for the

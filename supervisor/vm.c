@@ -37,6 +37,7 @@ int vm_new(const VmConfig *cfg, Vm **ret) {
         vm->cfg = *cfg;
         vm->runtime_fd = -EBADF;
         vm->pidfd = -EBADF;
+        vm->ports_lock_fd = -EBADF;
         if (asprintf(&vm->runtime_dir, "%s/%s", cfg->runtime_root, cfg->name) < 0 ||
             asprintf(&vm->state_dir, "%s/%s", cfg->state_root, cfg->name) < 0 ||
             asprintf(&vm->domain_path, "%s/%s.xml", cfg->domain_dir, cfg->name) < 0 ||
@@ -55,6 +56,7 @@ Vm *vm_free(Vm *vm) {
         sd_bus_flush_close_unref(vm->bus);
         strv_free(vm->startup_events);
         vm_net_close(vm);
+        vm_graphics_ports_release(vm);
         if (vm->pidfd >= 0)
                 close(vm->pidfd);
         if (vm->runtime_fd >= 0)
@@ -189,6 +191,9 @@ static int vm_build(Vm *vm) {
         int r;
 
         vm_build_options_init(vm);
+        r = vm_graphics_pick_ports(vm);
+        if (r < 0)
+                return r;
         r = qemu_argv_build(vm->def, &vm->build_opts, &vm->cmd, &error);
         if (r < 0)
                 return log_full_errno(LOG_ERR, r, VMUNIT_MESSAGE_VM_CONFIG, "%s: %s", vm->domain_path,
@@ -619,6 +624,7 @@ int vm_start(Vm *vm) {
         if (r < 0)
                 goto fail;
         log_debug("QMP connected.");
+        vm_graphics_ports_release(vm);         /* QEMU has bound its display ports by now */
         r = vm_live_xml_write(vm);
         if (r < 0)
                 goto fail;

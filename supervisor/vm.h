@@ -67,6 +67,7 @@ typedef struct Vm {
         bool running;                   /* vCPUs run (cont answered, or re-attached to a running VM) */
         bool guest_shutdown;            /* re-attached to a guest that had shut down */
         char **startup_events;          /* QMP events seen during start-up, "EVENT" or "EVENT:reason" */
+        int ports_lock_fd;              /* graphics-ports.lock while an autoport SPICE port is chosen */
         int *pass_fds;                  /* opened for vm->cmd.fds, until QEMU has them */
         unsigned n_pass_fds;
 } Vm;
@@ -92,6 +93,11 @@ int vm_security_prepare(Vm *vm, const QemuBuildOptions *build);
 int vm_security_exec_labels(const Vm *vm);
 /* The argv builder's options for this VM (vmunit.conf's settings): the start's and hotplug's. */
 void vm_build_options_init(Vm *vm);
+
+/* vm-graphics.c: picks free ports for autoport VNC and SPICE displays (build_opts.vnc_display,
+ * spice_port) under a lock that vm_graphics_ports_release() drops once QEMU has bound them. */
+int vm_graphics_pick_ports(Vm *vm);
+void vm_graphics_ports_release(Vm *vm);
 
 /* vm-net.c: opens what the command line's fds stand for (vm->cmd.fds): a tap for each type='bridge',
  * 'network' and 'ethernet' interface (created or, managed='no', opened; MAC, MTU, plugged into its

@@ -330,31 +330,31 @@ static int collect_host_nodes(Collector *c) {
         return 0;
 }
 
-static bool needs_hugepages(const VmDef *def) {
-        if (def->mem.hugepages && !streq_ptr(def->mem.source_type, "memfd"))
-                return true;
-        for (unsigned i = 0; i < def->n_memory_devices; i++) {
-                const VmMemoryDevice *m = &def->memory_devices[i];
-                if (!m->source_path && !m->access && m->source_pagesize_kib && m->source_pagesize_kib != 4)
-                        return true;
-        }
-        return false;
+/* QEMU makes (and unlinks) its huge page files in DIR/vmunit/NAME of each page size used
+ * (qemu-argv-memory.c). */
+static int add_hugepage_dir(Collector *c, uint64_t page_kib) {
+        const Where w = WHERE("<memoryBacking><hugepages>");
+        char dir[PATH_MAX];
+
+        if (!page_kib)
+                return 0;
+        qemu_hugetlbfs_dir(c->opts->build, page_kib, dir, sizeof(dir));
+        return add_pathf(c, &w, PERM_RW, true, "%s/vmunit/%s", dir, c->def->name);
 }
 
 static int collect_memory(Collector *c) {
         const VmDef *def = c->def;
         int r;
 
-        if (needs_hugepages(def)) {
-                const Where w = WHERE("<memoryBacking><hugepages>");
-                /* QEMU makes (and unlinks) its file inside this directory (qemu-argv-memory.c) */
-                r = add_pathf(c, &w, PERM_RW, true, "%s/vmunit/%s",
-                              c->opts->build->hugetlbfs_mount ?: CONFIG_DEFAULT_HUGETLBFS_MOUNT, def->name);
-                if (r < 0)
+        for (int cell = def->cpu.n_cells > 0 ? 0 : -1; cell < (int) MAX(def->cpu.n_cells, 1u); cell++)
+                if (!streq_ptr(def->mem.source_type, "memfd") &&
+                    (r = add_hugepage_dir(c, qemu_cell_hugepage_kib(def, cell))) < 0)
                         return r;
-        }
         for (unsigned i = 0; i < def->n_memory_devices; i++) {
                 const Where w = { "<memory>", def->memory_devices[i].model, i, 0 };
+                r = add_hugepage_dir(c, qemu_memory_device_hugepage_kib(def, &def->memory_devices[i]));
+                if (r < 0)
+                        return r;
                 r = add_path(c, &w, def->memory_devices[i].source_path, PERM_RW, false);
                 if (r < 0)
                         return r;

@@ -231,8 +231,9 @@ static int parse_memory_device(XmlCtx *c, xmlNode *n) {
         if (!m)
                 return xml_oom(c);
         m->node = -1;
+        m->line = (unsigned) xmlGetLineNo(n);
         if (xml_prop_choice(c, n, "model", (const char * const[]) { "dimm", "nvdimm", "virtio-pmem", "virtio-mem",
-                                                                    NULL }, &m->model) <= 0)
+                                                                    "sgx-epc", NULL }, &m->model) <= 0)
                 return xml_fail(c, n, "missing or unsupported attribute 'model'");
         (void) xml_prop_choice(c, n, "access", (const char * const[]) { "shared", "private", NULL }, &m->access);
         (void) xml_prop_yesno(c, n, "discard", &m->discard);
@@ -313,6 +314,12 @@ static int parse_memory_device(XmlCtx *c, xmlNode *n) {
         }
         if ((streq(m->model, "nvdimm") || streq(m->model, "virtio-pmem")) && !m->source_path)
                 return xml_fail(c, n, "model '%s' needs <source><path>", m->model);
+        if (streq(m->model, "sgx-epc") &&
+            (m->source_path || m->source_pagesize_kib || m->source_alignsize_kib || m->source_pmem || m->access ||
+             m->discard != VM_TRISTATE_ABSENT || m->label_size_kib || m->block_kib || m->readonly ||
+             m->dimm_slot_set || m->dimm_base || m->addr.type))
+                return xml_fail(c, n, "an SGX EPC section has only <source><nodemask>, <target><size> and "
+                                "<target><node>");
         if (streq(m->model, "virtio-mem") && (!m->block_kib || !m->requested_kib))
                 return xml_fail(c, t, "virtio-mem needs <block> and <requested>");
         if (m->size_kib == 0)

@@ -298,6 +298,13 @@ static void write_tuning(XmlWriter *x, const VmDef *def) {
                                 xw_attr(x, "unit", "KiB");
                                 xw_end(x);
                         }
+                        for (unsigned i = 0; i < m->n_pages; i++) {
+                                xw_start(x, "page");
+                                xw_attr_u64(x, "size", m->pages[i].size_kib);
+                                xw_attr(x, "unit", "KiB");
+                                xw_attr(x, "nodeset", m->pages[i].nodeset);
+                                xw_end(x);
+                        }
                         xw_end(x);
                 }
                 if (m->nosharepages)

@@ -357,6 +357,47 @@ static int parse_pm(XmlCtx *c, xmlNode *pm) {
         return xml_status(c);
 }
 
+/* <page size= nodeset=>: without nodeset= the default page size (one such page at most), with it the
+ * size for those guest NUMA cells, which must exist (one cell for a guest without <numa>) and belong
+ * to no other <page>; as libvirt checks. Needs <cpu> parsed. */
+static int parse_hugepage(XmlCtx *c, xmlNode *p, bool *seen_default) {
+        VmMemoryBacking *m = &c->def->mem;
+        unsigned n_cells = MAX(c->def->cpu.n_cells, 1u);
+        char *size = NULL, *nodeset = NULL;
+        CpuSet set, other;
+        uint64_t kib = 0;
+        VmHugepage *hp;
+
+        (void) xml_prop(c, p, "size", &size);
+        if (xml_scaled_kib(c, p, size, "unit", "KiB", &kib) < 0)
+                return xml_status(c);
+        if (xml_prop(c, p, "nodeset", &nodeset) <= 0) {
+                if (*seen_default)
+                        return xml_fail(c, p, "only one <page> without nodeset= is allowed");
+                *seen_default = true;
+                m->hugepage_size_kib = kib;
+                m->hugepages_line = (unsigned) xmlGetLineNo(p);
+                return 0;
+        }
+        if (cpuset_parse(nodeset, CPUSET_NODES_MAX, &set) < 0)
+                return xml_fail(c, p, "invalid nodeset '%s'", nodeset);
+        for (unsigned i = n_cells; i < cpuset_size(&set); i++)
+                if (cpuset_isset(&set, i))
+                        return xml_fail(c, p, "nodeset '%s': guest NUMA node %u does not exist", nodeset, i);
+        for (unsigned k = 0; k < m->n_pages; k++) {
+                (void) cpuset_parse(m->pages[k].nodeset, CPUSET_NODES_MAX, &other);
+                for (unsigned i = 0; i < n_cells; i++)
+                        if (cpuset_isset(&set, i) && cpuset_isset(&other, i))
+                                return xml_fail(c, p, "guest NUMA node %u already has its pages on line %u", i,
+                                                m->pages[k].line);
+        }
+        hp = VM_ARRAY_NEW(c->def, m->pages, m->n_pages);
+        if (!hp)
+                return xml_oom(c);
+        *hp = (VmHugepage) { .size_kib = kib, .nodeset = nodeset, .line = (unsigned) xmlGetLineNo(p) };
+        return 0;
+}
+
 static int parse_memory_backing(XmlCtx *c, xmlNode *mb) {
         static const char * const sources[] = { "file", "anonymous", "memfd", NULL };
         static const char * const accesses[] = { "shared", "private", NULL };
@@ -367,16 +408,14 @@ static int parse_memory_backing(XmlCtx *c, xmlNode *mb) {
         n = xml_child(c, mb, "hugepages");
         if (n) {
                 m->hugepages = true;
+                bool seen_default = false;
+                m->hugepages_line = (unsigned) xmlGetLineNo(n);
                 XML_FOREACH_ELEMENT(p, n) {
-                        char *size = NULL, *nodeset = NULL;
                         if (!xml_is(p, "page"))
                                 continue;
                         xml_mark(p);
-                        (void) xml_prop(c, p, "size", &size);
-                        (void) xml_prop(c, p, "nodeset", &nodeset);
-                        if (nodeset)
-                                return xml_fail(c, p, "per-node hugepages are not supported");
-                        (void) xml_scaled_kib(c, p, size, "unit", "KiB", &m->hugepage_size_kib);
+                        if (parse_hugepage(c, p, &seen_default) < 0)
+                                return xml_status(c);
                 }
         }
         m->nosharepages = !!xml_child(c, mb, "nosharepages");
@@ -506,6 +545,7 @@ static int parse_numatune(XmlCtx *c, xmlNode *nt) {
         t->present = true;
         m = xml_child(c, nt, "memory");
         if (m) {
+                t->line = (unsigned) xmlGetLineNo(m);
                 (void) xml_prop_choice(c, m, "mode", modes, &t->mode);
                 (void) xml_prop(c, m, "nodeset", &t->nodeset);
                 (void) xml_prop_choice(c, m, "placement", (const char * const[]) { "static", "auto", NULL },
@@ -750,12 +790,12 @@ static int parse_domain(XmlCtx *c, xmlNode *root) {
         n = xml_child(c, root, "numatune");
         if (n)
                 (void) parse_numatune(c, n);
-        n = xml_child(c, root, "memoryBacking");
-        if (n)
-                (void) parse_memory_backing(c, n);
         n = xml_child(c, root, "cpu");
         if (n)
                 (void) domxml_parse_cpu(c, n, &def->cpu);
+        n = xml_child(c, root, "memoryBacking");
+        if (n && xml_status(c) >= 0)
+                (void) parse_memory_backing(c, n);      /* after <cpu>: <page nodeset=> names its cells */
         r = xml_status(c);
         if (r < 0)
                 return r;
@@ -784,6 +824,13 @@ static int parse_domain(XmlCtx *c, xmlNode *root) {
         n = xml_child(c, root, "pm");
         if (n)
                 (void) parse_pm(c, n);
+        n = xml_child(c, root, "idmap");
+        if (n) {
+                /* user namespace ID maps are for containers (libvirt's LXC driver); its QEMU driver
+                 * ignores them, and so do we, but not silently */
+                xml_mark_subtree(n);
+                xml_warn(c, n, "user and group ID maps are for containers, a QEMU guest has none: ignored");
+        }
         XML_FOREACH_ELEMENT(s, root)
                 if (xml_is(s, "seclabel")) {
                         xml_mark(s);

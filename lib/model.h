@@ -458,6 +458,7 @@ typedef struct VmMemoryDevice {
         uint64_t dimm_base;
         bool dimm_slot_set;
         char *alias;
+        unsigned line;
 } VmMemoryDevice;
 
 typedef struct VmNumaMemnode {
@@ -473,6 +474,7 @@ typedef struct VmNumatune {
         VmNumaMemnode *memnodes;
         unsigned n_memnodes;
         bool present;
+        unsigned line;                  /* of <memory>, for messages at start */
 } VmNumatune;
 
 /* ---- CPU, NUMA, OS, features, clock ---- */
@@ -582,9 +584,19 @@ typedef struct VmFeatures {
         unsigned n_kvm;
 } VmFeatures;
 
+/* <hugepages><page size= nodeset=>: huge pages of one size for some guest NUMA nodes. */
+typedef struct VmHugepage {
+        uint64_t size_kib;              /* 0 = the default huge pages */
+        char *nodeset;                  /* guest NUMA cells, "0,2-3" */
+        unsigned line;
+} VmHugepage;
+
 typedef struct VmMemoryBacking {
         bool hugepages, nosharepages, locked, discard;
-        uint64_t hugepage_size_kib;
+        uint64_t hugepage_size_kib;     /* of the <page> without nodeset=; 0 = the default huge pages */
+        unsigned hugepages_line;
+        VmHugepage *pages;              /* the <page>s with nodeset=, for the cells they name */
+        unsigned n_pages;
         char *source_type;              /* file, anonymous, memfd */
         char *access_mode;              /* shared, private */
         char *allocation_mode;          /* immediate, ondemand */

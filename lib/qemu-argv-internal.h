@@ -43,6 +43,7 @@ void qb_bootindex(Props *p, unsigned order);
 void qemu_build_memory(QemuBuild *b);
 void qemu_build_numa(QemuBuild *b);
 void qemu_build_memory_devices(QemuBuild *b);
+void qemu_build_sgx_epc(QemuBuild *b);
 void qemu_build_controllers(QemuBuild *b);
 void qemu_build_disks(QemuBuild *b);
 void qemu_build_pflash(QemuBuild *b);

@@ -4,6 +4,7 @@
  * memory devices (pc-dimm, nvdimm, virtio-pmem, virtio-mem).
  */
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 
 #include "qemu-argv-internal.h"
@@ -11,9 +12,59 @@
 /* Where huge pages are mounted unless vmunit.conf's hugetlbfs_mount says otherwise; the supervisor
  * creates NAME's directory below it. */
 #define HUGEPAGES_DIR "/dev/hugepages"
+#define HUGEPAGE_DEFAULT_KIB 2048
 
 static uint64_t round_mib(uint64_t kib) {
         return (kib + 1023) / 1024;
+}
+
+void qemu_hugetlbfs_dir(const QemuBuildOptions *opts, uint64_t size_kib, char *buf, size_t size) {
+        const char *mount = opts->hugetlbfs_mount ?: HUGEPAGES_DIR;
+
+        if (size_kib == 0 || size_kib == HUGEPAGE_DEFAULT_KIB)
+                snprintf(buf, size, "%s", mount);
+        else if (size_kib % (1024 * 1024) == 0)
+                snprintf(buf, size, "%s%" PRIu64 "G", mount, size_kib / (1024 * 1024));
+        else if (size_kib % 1024 == 0)
+                snprintf(buf, size, "%s%" PRIu64 "M", mount, size_kib / 1024);
+        else
+                snprintf(buf, size, "%s%" PRIu64 "K", mount, size_kib);
+}
+
+/* A page "size" of the normal 4 KiB means no huge pages; an unsized one is the default 2 MiB. */
+static uint64_t huge_kib(uint64_t size_kib) {
+        return size_kib == 4 ? 0 : size_kib ?: HUGEPAGE_DEFAULT_KIB;
+}
+
+uint64_t qemu_cell_hugepage_kib(const VmDef *def, int cell) {
+        const VmMemoryBacking *m = &def->mem;
+        CpuSet set;
+
+        if (!m->hugepages)
+                return 0;
+        for (unsigned i = 0; i < m->n_pages; i++)
+                if (cpuset_parse(m->pages[i].nodeset, CPUSET_NODES_MAX, &set) >= 0 &&
+                    cpuset_isset(&set, (unsigned) MAX(cell, 0)))
+                        return huge_kib(m->pages[i].size_kib);
+        if (m->n_pages > 0 && !m->hugepage_size_kib)
+                return 0;       /* only per-node pages, none for this cell */
+        return huge_kib(m->hugepage_size_kib);
+}
+
+uint64_t qemu_memory_device_hugepage_kib(const VmDef *def, const VmMemoryDevice *m) {
+        if (m->source_path || m->access || streq(m->model, "sgx-epc"))
+                return 0;
+        if (m->source_pagesize_kib)
+                return huge_kib(m->source_pagesize_kib);
+        /* as libvirt: the huge pages of the guest node it plugs into */
+        return qemu_cell_hugepage_kib(def, m->node);
+}
+
+static void hugepage_mem_path(QemuBuild *b, Props *p, uint64_t page_kib) {
+        char dir[PATH_MAX];
+
+        qemu_hugetlbfs_dir(b->opts, page_kib, dir, sizeof(dir));
+        props_strf(p, "mem-path", "%s/vmunit/%s", dir, b->def->name);
 }
 
 /* Host NUMA nodes "0-2,^1,5" -> a JSON array; -EINVAL on nonsense. */
@@ -45,36 +96,60 @@ static const char *numa_policy(const char *mode) {
         return NULL;    /* restrictive: cgroup only */
 }
 
+/* <numatune>'s host nodes for guest NUMA @cell (-1: none): its <memnode>, else <memory>. */
+static void numatune_of_cell(const VmDef *def, int cell, const char **ret_mode, const char **ret_nodeset) {
+        *ret_mode = def->numatune.mode;
+        *ret_nodeset = def->numatune.nodeset;
+        for (unsigned i = 0; cell >= 0 && i < def->numatune.n_memnodes; i++)
+                if ((int) def->numatune.memnodes[i].cellid == cell) {
+                        *ret_mode = def->numatune.memnodes[i].mode;
+                        *ret_nodeset = def->numatune.memnodes[i].nodeset;
+                }
+}
+
+/* host-nodes and policy of a memory backend; -EINVAL (recorded, @p freed) on a bad nodeset. */
+static int numatune_props(QemuBuild *b, Props *p, const char *mode, const char *nodeset) {
+        const VmDef *def = b->def;
+
+        if (!nodeset || !numa_policy(mode) || (def->numatune.placement && streq(def->numatune.placement, "auto")))
+                return 0;
+        if (nodeset_props(p, "host-nodes", nodeset) < 0) {
+                props_done(p);
+                return qb_fail(b, -EINVAL, "<numatune>: invalid nodeset '%s'", nodeset);
+        }
+        props_str(p, "policy", numa_policy(mode));
+        return 0;
+}
+
 /* The memory backend object @id of @size_kib for guest NUMA @cell (-1: the whole RAM). */
 static void ram_backend(QemuBuild *b, const char *id, uint64_t size_kib, int cell) {
         const VmDef *def = b->def;
         const VmMemoryBacking *m = &def->mem;
         const VmNumaCell *c = cell >= 0 ? &def->cpu.cells[cell] : NULL;
         const char *access = (c ? c->mem_access : NULL) ?: m->access_mode;
-        const char *mode = def->numatune.mode, *nodeset = def->numatune.nodeset;
-        bool file = m->hugepages || (m->source_type && streq(m->source_type, "file")) ||
+        const char *mode, *nodeset;
+        uint64_t page_kib = qemu_cell_hugepage_kib(def, cell);
+        bool file = page_kib || (m->source_type && streq(m->source_type, "file")) ||
                     (access && !(m->source_type && streq(m->source_type, "memfd")));
         Props p;
 
-        for (unsigned i = 0; c && i < def->numatune.n_memnodes; i++)
-                if ((int) def->numatune.memnodes[i].cellid == cell) {
-                        mode = def->numatune.memnodes[i].mode;
-                        nodeset = def->numatune.memnodes[i].nodeset;
-                }
-
+        numatune_of_cell(def, cell, &mode, &nodeset);
         props_init(&p);
         if (m->source_type && streq(m->source_type, "memfd")) {
                 props_str(&p, "qom-type", "memory-backend-memfd");
                 props_str(&p, "id", id);
-                if (m->hugepages)
+                if (page_kib) {
                         props_bool(&p, "hugetlb", true);
+                        if (page_kib != HUGEPAGE_DEFAULT_KIB)
+                                props_uint(&p, "hugetlbsize", page_kib * 1024);
+                }
                 if (access)
                         props_bool(&p, "share", streq(access, "shared"));
         } else if (file) {
                 props_str(&p, "qom-type", "memory-backend-file");
                 props_str(&p, "id", id);
-                if (m->hugepages)
-                        props_strf(&p, "mem-path", "%s/vmunit/%s", b->opts->hugetlbfs_mount ?: HUGEPAGES_DIR, def->name);
+                if (page_kib)
+                        hugepage_mem_path(b, &p, page_kib);
                 else
                         props_strf(&p, "mem-path", "%s/ram/%s", b->opts->state_dir, id);
                 props_bool(&p, "share", access && streq(access, "shared"));
@@ -87,19 +162,13 @@ static void ram_backend(QemuBuild *b, const char *id, uint64_t size_kib, int cel
                 props_str(&p, "qom-type", "memory-backend-ram");
                 props_str(&p, "id", id);
         }
-        if ((m->allocation_mode && streq(m->allocation_mode, "immediate")) || m->hugepages)
+        if ((m->allocation_mode && streq(m->allocation_mode, "immediate")) || page_kib)
                 props_bool(&p, "prealloc", true);
         if (m->allocation_threads)
                 props_uint(&p, "prealloc-threads", m->allocation_threads);
         props_uint(&p, "size", round_mib(size_kib) * 1024 * 1024);
-        if (nodeset && numa_policy(mode) && !(def->numatune.placement && streq(def->numatune.placement, "auto"))) {
-                if (nodeset_props(&p, "host-nodes", nodeset) < 0) {
-                        props_done(&p);
-                        (void) qb_fail(b, -EINVAL, "<numatune>: invalid nodeset '%s'", nodeset);
-                        return;
-                }
-                props_str(&p, "policy", numa_policy(mode));
-        }
+        if (numatune_props(b, &p, mode, nodeset) < 0)
+                return;
         argv_add_props(b->a, "-object", &p);
 }
 
@@ -208,9 +277,12 @@ void qemu_build_memory_devices(QemuBuild *b) {
                 const char *model = m->model;
                 unsigned k = streq(model, "dimm") ? 0 : streq(model, "nvdimm") ? 1 : streq(model, "virtio-pmem") ? 2 : 3;
                 const char *prefix = k == 0 ? "dimm" : k == 1 ? "nvdimm" : k == 2 ? "virtiopmem" : "virtiomem";
+                uint64_t page_kib = qemu_memory_device_hugepage_kib(def, m);
                 char id[48], mem[56];
                 Props o, p;
 
+                if (streq(model, "sgx-epc"))
+                        continue;       /* qemu_build_sgx_epc(): on -machine */
                 snprintf(id, sizeof(id), "%s%u", prefix, counts[k]++);
                 snprintf(mem, sizeof(mem), "mem%s", id);
                 props_init(&o);
@@ -231,18 +303,26 @@ void qemu_build_memory_devices(QemuBuild *b) {
                                 props_uint(&o, "align", m->source_alignsize_kib * 1024);
                         if (m->discard == VM_TRISTATE_ON)
                                 props_bool(&o, "discard-data", true);
-                } else if (m->source_pagesize_kib && m->source_pagesize_kib != 4) {
+                } else if (page_kib) {
                         props_str(&o, "qom-type", "memory-backend-file");
                         props_str(&o, "id", mem);
-                        props_strf(&o, "mem-path", "%s/vmunit/%s", b->opts->hugetlbfs_mount ?: HUGEPAGES_DIR, def->name);
+                        hugepage_mem_path(b, &o, page_kib);
                         props_bool(&o, "prealloc", true);
                 } else {
                         props_str(&o, "qom-type", "memory-backend-ram");
                         props_str(&o, "id", mem);
                 }
                 props_uint(&o, "size", m->size_kib * 1024);
-                if (m->source_nodemask && nodeset_props(&o, "host-nodes", m->source_nodemask) >= 0)
-                        props_str(&o, "policy", "bind");
+                if (m->source_nodemask) {
+                        if (nodeset_props(&o, "host-nodes", m->source_nodemask) >= 0)
+                                props_str(&o, "policy", "bind");
+                } else {
+                        /* as libvirt: the host nodes of the guest node it plugs into */
+                        const char *mode, *nodeset;
+                        numatune_of_cell(def, m->node, &mode, &nodeset);
+                        if (numatune_props(b, &o, mode, nodeset) < 0)
+                                return;
+                }
                 argv_add_props(b->a, "-object", &o);
 
                 props_init(&p);
@@ -280,5 +360,35 @@ void qemu_build_memory_devices(QemuBuild *b) {
                         break;
                 }
                 argv_add_props(b->a, "-device", &p);
+        }
+}
+
+/* The SGX EPC sections: a memory-backend-epc each (QEMU opens /dev/sgx_vepc for it, which the supervisor
+ * checks for at start), placed on -machine by build_machine(), as libvirt does. */
+void qemu_build_sgx_epc(QemuBuild *b) {
+        const VmDef *def = b->def;
+        unsigned n = 0;
+
+        for (unsigned i = 0; i < def->n_memory_devices; i++) {
+                const VmMemoryDevice *m = &def->memory_devices[i];
+                Props o;
+
+                if (!streq(m->model, "sgx-epc"))
+                        continue;
+                props_init(&o);
+                props_str(&o, "qom-type", "memory-backend-epc");
+                props_strf(&o, "id", "memepc%u", n++);
+                props_bool(&o, "prealloc", true);
+                props_uint(&o, "size", m->size_kib * 1024);
+                if (m->source_nodemask) {
+                        if (nodeset_props(&o, "host-nodes", m->source_nodemask) < 0) {
+                                props_done(&o);
+                                (void) qb_fail(b, -EINVAL, "<memory model='sgx-epc'> (line %u): invalid nodemask '%s'",
+                                               m->line, m->source_nodemask);
+                                return;
+                        }
+                        props_str(&o, "policy", "bind");
+                }
+                argv_add_props(b->a, "-object", &o);
         }
 }

@@ -147,6 +147,17 @@ static void build_machine(QemuBuild *b) {
                         qemu_opts_add_literal(&o, "nvdimm=on");
                         break;
                 }
+        for (unsigned i = 0, n = 0; i < def->n_memory_devices; i++)
+                if (streq(def->memory_devices[i].model, "sgx-epc")) {
+                        char t[64];     /* numbers only */
+                        snprintf(t, sizeof(t), "sgx-epc.%u.memdev=memepc%u", n, n);
+                        qemu_opts_add_literal(&o, t);
+                        if (def->memory_devices[i].node >= 0) {
+                                snprintf(t, sizeof(t), "sgx-epc.%u.node=%d", n, def->memory_devices[i].node);
+                                qemu_opts_add_literal(&o, t);
+                        }
+                        n++;
+                }
         for (unsigned i = 0; i < def->n_sounds; i++)
                 if (streq(def->sounds[i].model, "pcspk")) {
                         qemu_opts_add(&o, "pcspk-audiodev", qemu_audiodev_id(b, def->sounds[i].audio_id));
@@ -619,6 +630,7 @@ int qemu_argv_build(VmDef *def, const QemuBuildOptions *opts, QemuCommand *ret, 
         qemu_build_misc_devices(&b);
         qemu_build_shmems(&b);
         qemu_build_memory_devices(&b);
+        qemu_build_sgx_epc(&b);
         qemu_build_vsock(&b);
 
         if (opts->seccomp_sandbox) {

@@ -76,6 +76,15 @@ int qemu_char_chardev_id(const VmDef *def, unsigned index, char *buf, size_t siz
 struct json_object;
 int qemu_startup_commands(const VmDef *def, struct json_object **ret);
 
+/* Huge pages: vmunit.conf's hugetlbfs_mount holds the 2 MiB ones (@size_kib 2048, or 0: the default);
+ * pages of another size have their own hugetlbfs mount beside it, named with the size appended
+ * ("/dev/hugepages1G", "/dev/hugepages16M"). QEMU's files go to DIR/vmunit/NAME. */
+void qemu_hugetlbfs_dir(const QemuBuildOptions *opts, uint64_t size_kib, char *buf, size_t size);
+/* The huge page size (KiB) guest NUMA cell @cell gets (-1: a guest without cells), 0 for normal pages. */
+uint64_t qemu_cell_hugepage_kib(const VmDef *def, int cell);
+/* The same for a <memory> device: its <source><pagesize>, else its node's; 0 for file or normal pages. */
+uint64_t qemu_memory_device_hugepage_kib(const VmDef *def, const VmMemoryDevice *m);
+
 /* The qdev id of @d's guest device. */
 void qemu_disk_device_id(const VmDef *def, const VmDisk *d, char *buf, size_t size);
 

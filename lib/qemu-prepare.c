@@ -1138,38 +1138,39 @@ int qemu_prepare(QemuBuild *b) {
                 return qb_fail(b, -EINVAL, "<memory>: less than 1 MiB");
         if (def->max_memory_kib && def->max_memory_kib < def->memory_kib)
                 return qb_fail(b, -EINVAL, "<maxMemory>: smaller than <memory>");
-        if (def->mem.hugepages && def->mem.hugepage_size_kib == 4)
+        if (def->mem.hugepages && def->mem.hugepage_size_kib == 4 && def->mem.n_pages == 0)
                 def->mem.hugepages = false;     /* "huge" pages of the normal size: libvirt's way of saying none */
-        if (def->mem.hugepages && def->mem.hugepage_size_kib && def->mem.hugepage_size_kib != 2048)
-                return qb_fail(b, -EOPNOTSUPP, "<memoryBacking><hugepages><page size='%" PRIu64 " KiB'>: only the "
-                               "default 2 MiB huge pages (mounted at /dev/hugepages) are supported",
-                               def->mem.hugepage_size_kib);
         if (def->numatune.present) {
-                if (def->numatune.mode && streq(def->numatune.mode, "restrictive"))
-                        return qb_fail(b, -EOPNOTSUPP, "<numatune><memory mode='restrictive'>: not supported yet");
                 for (unsigned i = 0; i < def->numatune.n_memnodes; i++) {
                         const VmNumaMemnode *mn = &def->numatune.memnodes[i];
                         if (mn->cellid >= def->cpu.n_cells)
                                 return qb_fail(b, -EINVAL, "<numatune><memnode cellid='%u'>: no such guest NUMA cell",
                                                mn->cellid);
-                        if (mn->mode && streq(mn->mode, "restrictive"))
-                                return qb_fail(b, -EOPNOTSUPP, "<numatune><memnode mode='restrictive'>: not supported yet");
+                        /* restrictive: no QEMU memory policy, only the cgroup's memory nodes (set by the
+                         * supervisor), which are the whole VM's: libvirt's rule */
+                        if (streq_ptr(mn->mode, "restrictive") && (def->numatune.nodeset || def->numatune.placement) &&
+                            !streq_ptr(def->numatune.mode, "restrictive"))
+                                return qb_fail(b, -EINVAL, "<numatune><memnode cellid='%u'>: mode='restrictive' needs "
+                                               "<memory mode='restrictive'>", mn->cellid);
                 }
         }
         if (def->n_memory_devices > 0) {
                 unsigned slot = 0;
-                if (def->cpu.n_cells == 0)
-                        return qb_fail(b, -EINVAL, "<memory model='%s'>: memory devices need guest NUMA cells in <cpu>",
-                                       def->memory_devices[0].model);
                 for (unsigned i = 0; i < def->n_memory_devices; i++) {
                         VmMemoryDevice *m = &def->memory_devices[i];
                         bool dimm = streq(m->model, "dimm") || streq(m->model, "nvdimm");
-                        if (m->node >= (int) def->cpu.n_cells)
-                                return qb_fail(b, -EINVAL, "<memory model='%s'>: guest node %d does not exist", m->model,
-                                               m->node);
+                        if (def->cpu.n_cells == 0 && !streq(m->model, "sgx-epc"))
+                                return qb_fail(b, -EINVAL, "<memory model='%s'> (line %u): memory devices need guest "
+                                               "NUMA cells in <cpu>", m->model, m->line);
+                        if (m->node >= (int) MAX(def->cpu.n_cells, 1u))
+                                return qb_fail(b, -EINVAL, "<memory model='%s'> (line %u): guest node %d does not exist",
+                                               m->model, m->line, m->node);
+                        /* libvirt 9.0 puts -no-acpi on such a command line, and QEMU 7.2 then refuses the
+                         * device; better said here */
                         if (dimm && !def->features.acpi)
-                                return qb_fail(b, -EINVAL, "<memory model='%s'>: memory hotplug needs <features><acpi/>",
-                                               m->model);
+                                return qb_fail(b, -EINVAL, "<memory model='%s'> (line %u): without <features><acpi/> "
+                                               "QEMU refuses DIMMs (\"memory hotplug is not enabled: missing acpi "
+                                               "device or acpi disabled\")", m->model, m->line);
                         if (dimm && !def->max_memory_kib)
                                 return qb_fail(b, -EINVAL, "<memory model='%s'>: needs <maxMemory slots=...>", m->model);
                         if (!dimm || m->dimm_slot_set)

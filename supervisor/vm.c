@@ -17,6 +17,7 @@
 
 #include "domxml.h"
 #include "log.h"
+#include "memory-host.h"
 #include "scope.h"
 #include "spawn.h"
 #include "state.h"
@@ -142,6 +143,9 @@ static int vm_load(Vm *vm) {
 }
 
 static int vm_check_files(Vm *vm) {
+        _cleanup_free_ char *error = NULL;
+        int r;
+
         if (!vm->def->emulator || access(vm->def->emulator, X_OK) < 0)
                 return log_full_errno(LOG_ERR, vm->def->emulator ? -errno : -ENOENT, VMUNIT_MESSAGE_VM_CONFIG,
                                       "%s: emulator '%s' is not executable: %m", vm->domain_path,
@@ -166,6 +170,11 @@ static int vm_check_files(Vm *vm) {
                 if (access(f, R_OK) < 0)
                         return log_full_errno(LOG_ERR, -errno, VMUNIT_MESSAGE_VM_CONFIG,
                                               "%s: '%s' is not readable: %m", vm->domain_path, f);
+        r = memory_host_check(vm->def, &(QemuBuildOptions) { .hugetlbfs_mount = vm->cfg.conf->hugetlbfs_mount },
+                              &error);
+        if (r < 0)
+                return log_full_errno(LOG_ERR, r, VMUNIT_MESSAGE_VM_CONFIG, "%s:%s", vm->domain_path,
+                                      error ?: "out of memory");
         return 0;
 }
 

@@ -19,6 +19,9 @@
 #                                 seconds after READY the guest powers itself off (`poweroff -f`)
 #   VMUNIT-GUEST-NET <addr>       with `vmunit.ip=ADDR/PREFIX`: eth0 (the first virtio NIC) is up
 #                                 with that address, before READY
+#   VMUNIT-GUEST-VIRTIOFS <text>  with `vmunit.virtiofs=TAG`: the virtiofs share TAG is mounted at
+#                                 /mnt, <text> is its file 'hello', and 'from-guest' was written
+#                                 into it, before READY
 #   VMUNIT-GUEST-ERROR <what>     setup failed; the guest stays up (no READY marker)
 # Boot with: -kernel vmlinuz -initrd initrd.cpio.gz
 #            -append "console=ttyS0 quiet panic=-1 cryptomgr.notests" -no-reboot
@@ -43,7 +46,8 @@ outdir=$1
 self=$(readlink -f "$0")
 
 # Modules the /init needs, as paths below lib/modules/VERSION/kernel/ (without .ko*).
-wanted_modules=(drivers/input/evdev drivers/acpi/button drivers/virtio/virtio_pci drivers/net/virtio_net)
+wanted_modules=(drivers/input/evdev drivers/acpi/button drivers/virtio/virtio_pci drivers/net/virtio_net
+                fs/fuse/virtiofs)
 
 up_to_date() {
         [[ $force -eq 0 && -s $outdir/vmlinuz && -s $outdir/initrd.cpio.gz &&
@@ -217,10 +221,12 @@ fail() {
 ignore_acpi=0
 poweroff_after=
 ip_addr=
+virtiofs_tag=
 for arg in $(cat /proc/cmdline); do
         case $arg in
         vmunit.ignore_acpi=1) ignore_acpi=1 ;;
         vmunit.ip=*) ip_addr=${arg#*=} ;;
+        vmunit.virtiofs=*) virtiofs_tag=${arg#*=} ;;
         vmunit.poweroff_after=*) poweroff_after=${arg#*=} ;;
         esac
 done
@@ -283,6 +289,15 @@ if [ -n "$ip_addr" ]; then
         ip link set eth0 up || fail "no eth0"
         ip addr add "$ip_addr" dev eth0 || fail "ip addr add $ip_addr failed"
         echo "VMUNIT-GUEST-NET $ip_addr"
+fi
+
+# vmunit.virtiofs=TAG: the host's share, read and written.
+if [ -n "$virtiofs_tag" ]; then
+        mkdir -p /mnt
+        mount -t virtiofs "$virtiofs_tag" /mnt || fail "mount -t virtiofs $virtiofs_tag failed"
+        echo "written by the guest" >/mnt/from-guest || fail "cannot write to the virtiofs share"
+        sync
+        echo "VMUNIT-GUEST-VIRTIOFS $(cat /mnt/hello)"
 fi
 
 echo "VMUNIT-GUEST-READY"

@@ -60,7 +60,8 @@ static int cmp_str(const void *a, const void *b) {
         return strcmp(x, y);
 }
 
-int qemu_descriptors_list(const char *dirs, char ***ret) {
+/* Descriptor files, an earlier directory hiding later ones of the same name, sorted by name. */
+static int list_descriptors(const char *dirs, char ***ret) {
         _cleanup_strv_free_ char **files = NULL;
         _cleanup_free_ char *copy = strdup(dirs);
         char *save = NULL;
@@ -104,7 +105,7 @@ int firmware_autoselect(VmDef *def, const char *machine_full, const char *dirs, 
 
         if (!want || os->loader)
                 return 0;
-        r = qemu_descriptors_list(dirs, &files);
+        r = list_descriptors(dirs, &files);
         if (r < 0)
                 return r;
         STRV_FOREACH(f, files) {

@@ -16,6 +16,7 @@
 #include "apparmor-profile.h"
 #include "cleanup.h"
 #include "config.h"
+#include "virtiofs.h"
 
 #define PERM_R          APPARMOR_PERM_READ
 #define PERM_RW         (APPARMOR_PERM_READ | APPARMOR_PERM_WRITE)
@@ -379,7 +380,12 @@ static int collect_io(Collector *c) {
         for (unsigned i = 0; i < def->n_filesystems; i++) {
                 const VmFilesystem *f = &def->filesystems[i];
                 const Where w = { "<filesystem>", f->target_dir, i, 0 };
-                r = add_path(c, &w, f->source_dir, f->readonly ? PERM_R : PERM_RW, true);
+                if (virtiofs_is(f))
+                        /* virtiofsd reads the tree; QEMU only talks to its socket (ours is in the
+                         * runtime dir, which the profile has anyway) */
+                        r = f->source_socket ? add_path(c, &w, f->source_socket, PERM_RW, false) : 0;
+                else
+                        r = add_path(c, &w, f->source_dir, f->readonly ? PERM_R : PERM_RW, true);
                 if (r < 0)
                         return r;
         }

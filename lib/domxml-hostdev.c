@@ -121,12 +121,84 @@ static int parse_hub(XmlCtx *c, xmlNode *n) {
         return xml_status(c);
 }
 
+/* libvirt's rule for vhost-user devices: QEMU's RAM must be shared with the daemon, either all of
+ * it (<memoryBacking><access mode='shared'/>) or, with guest NUMA cells, every cell's. */
+static bool memory_shared(const VmDef *def) {
+        bool shared = def->mem.access_mode && streq(def->mem.access_mode, "shared");
+
+        if (def->cpu.n_cells == 0)
+                return shared;
+        for (unsigned i = 0; i < def->cpu.n_cells; i++) {
+                const char *a = def->cpu.cells[i].mem_access;
+                if (a ? !streq(a, "shared") : !shared)
+                        return false;
+        }
+        return true;
+}
+
+/* <binary> of a virtiofs filesystem: how the supervisor runs its virtiofsd. */
+static void parse_virtiofs_binary(XmlCtx *c, xmlNode *b, VmFilesystem *f) {
+        xmlNode *x;
+
+        (void) xml_prop(c, b, "path", &f->binary);
+        if (f->binary && f->binary[0] != '/')
+                (void) xml_fail(c, b, "path must be absolute");
+        (void) xml_prop_onoff(c, b, "xattr", &f->xattr);
+        x = xml_child(c, b, "cache");
+        if (x)
+                (void) xml_prop_choice(c, x, "mode", (const char * const[]) { "none", "always", NULL },
+                                       &f->cache_mode);
+        x = xml_child(c, b, "sandbox");
+        if (x)
+                (void) xml_prop_choice(c, x, "mode", (const char * const[]) { "namespace", "chroot", NULL },
+                                       &f->sandbox_mode);
+        x = xml_child(c, b, "lock");
+        if (x) {
+                (void) xml_prop_onoff(c, x, "posix", &f->posix_lock);
+                (void) xml_prop_onoff(c, x, "flock", &f->flock);
+        }
+        x = xml_child(c, b, "thread_pool");
+        if (x && xml_prop_uint(c, x, "size", &f->thread_pool_size) > 0)
+                f->thread_pool_set = true;
+}
+
+static bool virtiofs_binary_set(const VmFilesystem *f) {
+        return f->binary || f->xattr || f->cache_mode || f->sandbox_mode || f->posix_lock || f->flock ||
+               f->thread_pool_set;
+}
+
+/* What libvirt 9.0 refuses for virtiofs, at the element it is about. */
+static int check_virtiofs(XmlCtx *c, xmlNode *n, xmlNode *binary, VmFilesystem *f) {
+        if (!streq(f->accessmode, "passthrough"))
+                return xml_fail(c, n, "virtiofs only supports accessmode='passthrough'");
+        if (strlen(f->target_dir) > 36)         /* QEMU: virtio_fs_config's tag[36] */
+                return xml_fail(c, n, "the virtiofs mount tag '%s' is longer than 36 bytes", f->target_dir);
+        if (f->readonly)
+                return xml_fail(c, n, "virtiofs does not support <readonly/> (virtiofsd exports read-write)");
+        if (f->wrpolicy)
+                return xml_fail(c, n, "virtiofs does not support wrpolicy");
+        if (f->multidevs)
+                return xml_fail(c, n, "virtiofs does not support multidevs");
+        if (f->fmode || f->dmode)
+                return xml_fail(c, n, "virtiofs does not support fmode and dmode");
+        if (f->source_socket && (binary || virtiofs_binary_set(f)))
+                return xml_fail(c, binary ?: n, "a virtiofs <source socket=> is served by a virtiofsd started "
+                                "elsewhere: no <binary> settings go with it");
+        if (!memory_shared(c->def))
+                return xml_fail(c, n, "virtiofs requires shared memory: <memoryBacking><access mode='shared'/>"
+                                "</memoryBacking> (with a memfd or file <source>), or memAccess='shared' on "
+                                "every NUMA cell");
+        return 0;
+}
+
 static int parse_filesystem(XmlCtx *c, xmlNode *n) {
         VmFilesystem *f = VM_DEVICE_NEW(c->def, filesystems);
-        xmlNode *x;
+        xmlNode *x, *binary = NULL;
+        bool virtiofs;
 
         if (!f)
                 return xml_oom(c);
+        f->line = (unsigned) xmlGetLineNo(n);
         f->type = (char *) "mount";
         (void) xml_prop_choice(c, n, "type", (const char * const[]) { "mount", NULL }, &f->type);
         f->accessmode = (char *) "passthrough";
@@ -142,19 +214,36 @@ static int parse_filesystem(XmlCtx *c, xmlNode *n) {
                                        &f->driver);
                 (void) xml_prop_choice(c, x, "wrpolicy", (const char * const[]) { "immediate", NULL }, &f->wrpolicy);
                 (void) domxml_parse_virtio_opts(c, x, &f->virtio);
-                if (f->driver && streq(f->driver, "virtiofs"))
-                        return xml_fail(c, x, "virtiofs needs virtiofsd and shared memory, not supported yet");
+        }
+        virtiofs = f->driver && streq(f->driver, "virtiofs");
+        if (x && virtiofs && xml_prop_uint(c, x, "queue", &f->queue_size) > 0 && f->queue_size == 0)
+                return xml_fail(c, x, "queue must be a positive number");
+        if (virtiofs) {
+                binary = xml_child(c, n, "binary");
+                if (binary)
+                        parse_virtiofs_binary(c, binary, f);
+                (void) domxml_parse_boot_order(c, n, &f->boot_order);
         }
         x = xml_child(c, n, "source");
-        if (!x || xml_prop(c, x, "dir", &f->source_dir) <= 0 || f->source_dir[0] != '/')
-                return xml_fail(c, n, "needs <source dir='/absolute/path'>");
+        if (x && virtiofs)
+                (void) xml_prop(c, x, "socket", &f->source_socket);
+        if (f->source_socket) {
+                if (f->source_socket[0] != '/')
+                        return xml_fail(c, x, "socket must be an absolute path");
+        } else if (!x || xml_prop(c, x, "dir", &f->source_dir) <= 0 || f->source_dir[0] != '/')
+                return xml_fail(c, n, virtiofs ? "needs <source dir='/absolute/path'> or <source socket='/path'>" :
+                                "needs <source dir='/absolute/path'>");
         x = xml_child(c, n, "target");
         if (!x || xml_prop(c, x, "dir", &f->target_dir) <= 0 || !*f->target_dir)
                 return xml_fail(c, n, "needs <target dir='TAG'>");
         f->readonly = !!xml_child(c, n, "readonly");
         (void) domxml_parse_alias(c, n, &f->alias);
         (void) domxml_parse_address(c, n, &f->addr);
-        return xml_status(c);
+        if (xml_status(c) < 0)
+                return xml_status(c);
+        if (virtiofs)
+                return check_virtiofs(c, n, binary, f);
+        return 0;
 }
 
 static int parse_shmem(XmlCtx *c, xmlNode *n) {

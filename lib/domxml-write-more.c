@@ -147,6 +147,38 @@ static void write_hostdev(XmlWriter *x, const VmHostdev *h) {
         xw_end(x);
 }
 
+/* A virtiofs <binary>, in libvirt's order of its children. */
+static void write_virtiofs_binary(XmlWriter *x, const VmFilesystem *f) {
+        if (!f->binary && !f->xattr && !f->cache_mode && !f->sandbox_mode && !f->posix_lock && !f->flock &&
+            !f->thread_pool_set)
+                return;
+        xw_start(x, "binary");
+        xw_attr(x, "path", f->binary);
+        xw_attr_onoff(x, "xattr", f->xattr);
+        if (f->cache_mode) {
+                xw_start(x, "cache");
+                xw_attr(x, "mode", f->cache_mode);
+                xw_end(x);
+        }
+        if (f->sandbox_mode) {
+                xw_start(x, "sandbox");
+                xw_attr(x, "mode", f->sandbox_mode);
+                xw_end(x);
+        }
+        if (f->posix_lock || f->flock) {
+                xw_start(x, "lock");
+                xw_attr_onoff(x, "posix", f->posix_lock);
+                xw_attr_onoff(x, "flock", f->flock);
+                xw_end(x);
+        }
+        if (f->thread_pool_set) {
+                xw_start(x, "thread_pool");
+                xw_attr_uint(x, "size", f->thread_pool_size);
+                xw_end(x);
+        }
+        xw_end(x);
+}
+
 static void write_filesystem(XmlWriter *x, const VmFilesystem *f) {
         xw_start(x, "filesystem");
         xw_attr(x, "type", f->type);
@@ -160,17 +192,22 @@ static void write_filesystem(XmlWriter *x, const VmFilesystem *f) {
                 xw_start(x, "driver");
                 xw_attr(x, "type", f->driver);
                 xw_attr(x, "wrpolicy", f->wrpolicy);
+                if (f->queue_size)
+                        xw_attr_uint(x, "queue", f->queue_size);
                 xw_virtio_opts(x, &f->virtio);
                 xw_end(x);
         }
+        write_virtiofs_binary(x, f);
         xw_start(x, "source");
         xw_attr(x, "dir", f->source_dir);
+        xw_attr(x, "socket", f->source_socket);
         xw_end(x);
         xw_start(x, "target");
         xw_attr(x, "dir", f->target_dir);
         xw_end(x);
         if (f->readonly)
                 xw_empty(x, "readonly");
+        xw_boot_order(x, f->boot_order);
         xw_alias(x, f->alias);
         xw_address(x, &f->addr);
         xw_end(x);

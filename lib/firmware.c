@@ -60,8 +60,7 @@ static int cmp_str(const void *a, const void *b) {
         return strcmp(x, y);
 }
 
-/* Descriptor files, an earlier directory hiding later ones of the same name, sorted by name. */
-static int list_descriptors(const char *dirs, char ***ret) {
+int qemu_descriptors_list(const char *dirs, char ***ret) {
         _cleanup_strv_free_ char **files = NULL;
         _cleanup_free_ char *copy = strdup(dirs);
         char *save = NULL;
@@ -105,7 +104,7 @@ int firmware_autoselect(VmDef *def, const char *machine_full, const char *dirs, 
 
         if (!want || os->loader)
                 return 0;
-        r = list_descriptors(dirs, &files);
+        r = qemu_descriptors_list(dirs, &files);
         if (r < 0)
                 return r;
         STRV_FOREACH(f, files) {

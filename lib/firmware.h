@@ -15,3 +15,8 @@
  * a message in *@ret_error when no descriptor matches; firmware='bios' with no BIOS descriptor keeps
  * QEMU's built-in SeaBIOS and returns 0. */
 int firmware_autoselect(VmDef *def, const char *machine_full, const char *dirs, char **ret_error);
+
+/* QEMU's descriptor files (*.json) in the ':'-separated @dirs, a file in an earlier directory hiding
+ * later ones of the same name, sorted by file name: the lookup of firmware and vhost-user
+ * descriptors alike. A missing directory is skipped. */
+int qemu_descriptors_list(const char *dirs, char ***ret);

@@ -438,6 +438,17 @@ typedef struct VmFilesystem {
         VmAddress addr;
         char *alias;
         VmVirtioOpts virtio;
+        /* driver 'virtiofs': a vhost-user-fs-pci served by virtiofsd (lib/virtiofs.h) */
+        unsigned queue_size;            /* <driver queue=>; 0 = QEMU's default */
+        char *binary;                   /* <binary path=>; NULL = the vhost-user descriptor's */
+        VmTristate xattr, posix_lock, flock;
+        char *cache_mode;               /* <binary><cache mode=>: none, always */
+        char *sandbox_mode;             /* <binary><sandbox mode=>: namespace, chroot */
+        unsigned thread_pool_size;      /* <binary><thread_pool size=>, if thread_pool_set */
+        bool thread_pool_set;
+        char *source_socket;            /* <source socket=>: a virtiofsd someone else started */
+        unsigned boot_order;
+        unsigned line;                  /* of <filesystem> in the domain XML, for messages at start */
 } VmFilesystem;
 
 typedef struct VmMemoryDevice {

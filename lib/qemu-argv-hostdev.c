@@ -1,10 +1,11 @@
 /*
- * Host device assignment (vfio-pci, usb-host, scsi-generic), USB hubs, 9p filesystems, ivshmem
+ * Host device assignment (vfio-pci, usb-host, scsi-generic), USB hubs, 9p and virtiofs filesystems, ivshmem
  * and vhost-vsock; and the virtio <driver> options shared by all virtio devices.
  */
 #include <stdio.h>
 
 #include "qemu-argv-internal.h"
+#include "virtiofs.h"
 
 void qb_virtio_props(Props *p, const VmVirtioOpts *o) {
         if (o->iommu != VM_TRISTATE_ABSENT)
@@ -100,6 +101,36 @@ void qemu_build_hostdevs(QemuBuild *b) {
         }
 }
 
+/* libvirt's vhost-user-fs: the chardev to virtiofsd's socket, then the device on it. */
+static void build_virtiofs(QemuBuild *b, const VmFilesystem *f, unsigned index) {
+        _cleanup_free_ char *alias = NULL, *sock = NULL;
+        _cleanup_(qemu_opts_done) QemuOpts o = {};
+        char chr[80];
+        Props p;
+
+        if (virtiofs_alias(f, index, &alias) < 0 ||
+            virtiofs_socket_path(f, index, b->opts->runtime_dir, &sock) < 0) {
+                (void) qb_fail(b, -ENOMEM, "out of memory");
+                return;
+        }
+        snprintf(chr, sizeof(chr), "chr-vu-%s", alias);
+        qemu_opts_add_literal(&o, "socket");
+        qemu_opts_add(&o, "id", chr);
+        qemu_opts_add(&o, "path", sock);
+        argv_add_opts(b->a, "-chardev", &o);
+        props_init(&p);
+        props_str(&p, "driver", "vhost-user-fs-pci");
+        qb_virtio_props(&p, &f->virtio);
+        props_str(&p, "id", alias);
+        props_str(&p, "chardev", chr);
+        if (f->queue_size)
+                props_uint(&p, "queue-size", f->queue_size);
+        props_str(&p, "tag", f->target_dir);
+        qb_bootindex(&p, f->boot_order);
+        qb_pci_props(b, &p, &f->addr);
+        argv_add_props(b->a, "-device", &p);
+}
+
 void qemu_build_filesystems(QemuBuild *b) {
         VmDef *def = b->def;
 
@@ -109,6 +140,10 @@ void qemu_build_filesystems(QemuBuild *b) {
                 _cleanup_(qemu_opts_done) QemuOpts o = {};
                 Props p;
 
+                if (virtiofs_is(f)) {
+                        build_virtiofs(b, f, i);
+                        continue;
+                }
                 snprintf(id, sizeof(id), "fs%u", i);
                 snprintf(fsdev, sizeof(fsdev), "fsdev-%s", f->alias ?: id);
                 if (f->driver && streq(f->driver, "handle"))

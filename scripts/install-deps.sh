@@ -9,7 +9,7 @@ packages=(
         libxml2-dev libjson-c-dev libsystemd-dev libcap-ng-dev libseccomp-dev libselinux1-dev libapparmor-dev
         libcriterion-dev libclang-rt-14-dev
         # run and test
-        qemu-system-x86 qemu-utils ovmf swtpm systemd-container dbus polkitd apparmor valgrind python3 attr
+        qemu-system-x86 qemu-system-common qemu-utils ovmf swtpm systemd-container dbus polkitd apparmor valgrind python3 attr
         iproute2 iputils-ping
 )
 

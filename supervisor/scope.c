@@ -110,6 +110,25 @@ static int append_stop_order(sd_bus_message *m, const char *service) {
         return sd_bus_message_append(m, "(sv)", "Before", "as", 1, service);
 }
 
+static int append_pids(sd_bus_message *m, pid_t pid, const pid_t *extra, unsigned n_extra) {
+        int r;
+
+        r = sd_bus_message_open_container(m, 'r', "sv");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "s", "PIDs");
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'v', "au");
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'a', "u");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "u", (uint32_t) pid);
+        for (unsigned i = 0; r >= 0 && i < n_extra; i++)
+                r = sd_bus_message_append(m, "u", (uint32_t) extra[i]);
+        for (int i = 0; r >= 0 && i < 3; i++)
+                r = sd_bus_message_close_container(m);
+        return r;
+}
+
 static bool bus_error_is_no_service(const sd_bus_error *e) {
         return sd_bus_error_has_names(e, SD_BUS_ERROR_SERVICE_UNKNOWN, SD_BUS_ERROR_NAME_HAS_NO_OWNER,
                                       SD_BUS_ERROR_NO_REPLY, SD_BUS_ERROR_UNKNOWN_METHOD,
@@ -191,9 +210,10 @@ static int create_with_systemd(sd_bus *bus, const char *unit, pid_t pid, const S
         r = sd_bus_message_open_container(m, 'a', "(sv)");
         if (r < 0)
                 return r;
-        r = sd_bus_message_append(m, "(sv)(sv)",
-                                  "Description", "s", "vmunit virtual machine",
-                                  "PIDs", "au", 1, (uint32_t) pid);
+        r = sd_bus_message_append(m, "(sv)", "Description", "s", "vmunit virtual machine");
+        if (r < 0)
+                return r;
+        r = append_pids(m, pid, opts->extra_pids, opts->n_extra_pids);
         if (r < 0)
                 return r;
         /* A user's manager has no machine.slice: its own default slice (app.slice) it is. */

@@ -31,9 +31,11 @@ typedef struct ScopeOptions {
         bool session;                   /* @bus is the user's manager: no device ACL, no machine.slice */
         const char *service;            /* the unit we run in (vm@NAME.service), ordered after the scope's
                                          * stop; NULL: none (run by hand) */
+        const pid_t *extra_pids;        /* more processes of the VM that go with QEMU (its virtiofsd) */
+        unsigned n_extra_pids;
 } ScopeOptions;
 
-/* Creates the scope with @pid in it and returns once its start job finished. Returns -EEXIST if a
+/* Creates the scope with @pid (and @opts->extra_pids) in it and returns once its start job finished. Returns -EEXIST if a
  * unit of that name is still loaded. */
 int scope_create(sd_bus *bus, const char *vm_name, pid_t pid, const ScopeOptions *opts, char **ret_unit);
 

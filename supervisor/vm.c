@@ -83,6 +83,7 @@ Vm *vm_free(Vm *vm) {
 /* Stops what is left of QEMU and its scope and removes the runtime dir. Used on every orderly
  * exit path (not when we die from a signal: that is what re-attach is for). */
 static void vm_release(Vm *vm, bool kill_qemu) {
+        vm_virtiofs_stop(vm);           /* those the scope did not take yet */
         if (kill_qemu && vm->pidfd >= 0) {
                 (void) pidfd_send_signal(vm->pidfd, SIGKILL, NULL, 0);
                 if (vm->is_child)
@@ -414,6 +415,8 @@ static int vm_spawn(Vm *vm) {
                                  .plan = &vm->plan,
                                  .session = vm->cfg.session,
                                  .service = service,
+                                 .extra_pids = vm->virtiofsd_pids,
+                                 .n_extra_pids = vm->n_virtiofsd,
                          }, &vm->unit);
         if (r == -EEXIST)
                 return log_error_errno(r, "A scope for VM '%s' exists already (another QEMU?): %m", vm->cfg.name);
@@ -621,6 +624,9 @@ int vm_start(Vm *vm) {
         if (r < 0)
                 goto fail;
         r = vm_net_open(vm);
+        if (r < 0)
+                goto fail;
+        r = vm_virtiofs_start(vm);
         if (r < 0)
                 goto fail;
 

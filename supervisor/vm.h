@@ -70,6 +70,9 @@ typedef struct Vm {
         int ports_lock_fd;              /* graphics-ports.lock while an autoport SPICE port is chosen */
         int *pass_fds;                  /* opened for vm->cmd.fds, until QEMU has them */
         unsigned n_pass_fds;
+        pid_t *virtiofsd_pids;          /* vm-virtiofs.c: our virtiofsd children (0: reaped), for QEMU's scope */
+        int *virtiofsd_pidfds;
+        unsigned n_virtiofsd;
 } Vm;
 
 int vm_new(const VmConfig *cfg, Vm **ret);
@@ -130,6 +133,13 @@ int vm_pin_apply(Vm *vm);
 /* vm-transient.c: while QEMU is paused, puts each <transient/> disk on a qcow2 overlay in the runtime
  * dir (plugging the shareBacking ones in over it), see lib/qemu-transient.h. Logs its errors. */
 int vm_transient_setup(Vm *vm);
+
+/* vm-virtiofs.c: starts a virtiofsd (as root) for each virtiofs <filesystem> with a <source dir>,
+ * waits for its socket and hands that to QEMU's user; vm_spawn() puts them into QEMU's scope. Logs
+ * its errors naming the domain file and line; on failure none is left running. vm_virtiofs_stop()
+ * kills those still ours (a start that failed before the scope took them). */
+int vm_virtiofs_start(Vm *vm);
+void vm_virtiofs_stop(Vm *vm);
 
 /* vm-live.c: asks the paused QEMU for its runtime facts and writes RUNTIME_DIR/live.xml. */
 int vm_live_xml_write(Vm *vm);

@@ -116,7 +116,7 @@ typedef struct Case {
 } Case;
 
 ParameterizedTestParameters(domxml_write, cases) {
-        static Case cases[] = { { "pc-everything" }, { "q35-pcie" }, { "more-devices" } };
+        static Case cases[] = { { "pc-everything" }, { "q35-pcie" }, { "more-devices" }, { "virtiofs" } };
         return cr_make_param_array(Case, cases, ELEMENTSOF(cases));
 }
 

@@ -13,6 +13,7 @@
 #include "domxml-internal.h"
 #include "domxml.h"
 #include "fs-util.h"
+#include "security-selinux.h"
 #include "strv.h"
 
 static void silent_error(void *ctx, const char *msg, ...) {
@@ -618,6 +619,14 @@ static int parse_seclabel(XmlCtx *c, xmlNode *n) {
                 (void) xml_text(c, l, &s->baselabel);
         if (streq(s->type, "static") && !s->label)
                 return xml_fail(c, n, "type='static' needs a <label>");
+        if (streq_ptr(s->model, "selinux")) {
+                /* refused by define already, not only when the VM starts */
+                const char *names[] = { "label", "imagelabel", "baselabel" }, *why;
+                const char *vals[] = { s->label, s->imagelabel, s->baselabel };
+                for (size_t i = 0; i < ELEMENTSOF(vals); i++)
+                        if (vals[i] && security_selinux_context_check(vals[i], &why) < 0)
+                                return xml_fail(c, xml_child(c, n, names[i]), "not an SELinux context: %s", why);
+        }
         if (streq(s->type, "none") && s->relabel == VM_TRISTATE_ON)
                 return xml_fail(c, n, "type='none' cannot relabel");
         return xml_status(c);

@@ -355,21 +355,49 @@ static void assert_invalid(const char *seclabel, const char *want) {
         security_selinux_base_done(&b);
 }
 
+/* Without model= the label is for the host's MAC driver, unknown to the parser: checked at start. */
 Test(selinux_labels, malformed_contexts_rejected) {
-        assert_invalid("<seclabel type='static' model='selinux'><label>system_u:system_r:svirt_t</label></seclabel>",
+        assert_invalid("<seclabel type='static'><label>system_u:system_r:svirt_t</label></seclabel>",
                        "/etc/vmunit/domains/t.xml:3: <seclabel>: invalid label 'system_u:system_r:svirt_t': expected "
                        "user:role:type:level, each of user, role and type made of letters, digits, '_', '.' and '-'");
-        assert_invalid("<seclabel type='static' model='selinux'><label>system_u:system_r:svirt_t:s0 c1</label>"
+        assert_invalid("<seclabel type='static'><label>system_u:system_r:svirt_t:s0 c1</label>"
                        "</seclabel>",
                        "/etc/vmunit/domains/t.xml:3: <seclabel>: invalid label 'system_u:system_r:svirt_t:s0 c1': "
                        "contains whitespace or control characters");
-        assert_invalid("<seclabel type='static' model='selinux' relabel='yes'><label>a_u:b_r:c_t:s0</label>"
+        assert_invalid("<seclabel type='static' relabel='yes'><label>a_u:b_r:c_t:s0</label>"
                        "<imagelabel>a_u:object_r:d_t:s0:c2048</imagelabel></seclabel>",
                        "/etc/vmunit/domains/t.xml:3: <seclabel>: invalid imagelabel 'a_u:object_r:d_t:s0:c2048': "
                        "categories are c0..c1023, separated by ',' (a range as cX.cY)");
-        assert_invalid("<seclabel type='dynamic' model='selinux'><baselabel>svirt_t&#9;</baselabel></seclabel>",
+        assert_invalid("<seclabel type='dynamic'><baselabel>svirt_t&#9;</baselabel></seclabel>",
                        "/etc/vmunit/domains/t.xml:3: <seclabel>: invalid baselabel 'svirt_t\\x09': "
                        "contains whitespace or control characters");
+        test_assert_no_leaks();
+}
+
+/* With model='selinux' the parser refuses them already (vmctl define), naming the element. */
+Test(selinux_labels, malformed_contexts_rejected_by_parser) {
+        static const struct { const char *seclabel, *want; } cases[] = {
+                { "<seclabel type='static' model='selinux'><label>system_u:system_r:svirt_t</label></seclabel>",
+                  "t.xml:3: <seclabel><label>: not an SELinux context: expected user:role:type:level" },
+                { "<seclabel type='static' model='selinux' relabel='yes'><label>a_u:b_r:c_t:s0</label>"
+                  "<imagelabel>a_u:object_r:d_t:s0:c2048</imagelabel></seclabel>",
+                  "t.xml:3: <seclabel><imagelabel>: not an SELinux context: categories are c0..c1023" },
+                { "<seclabel type='dynamic' model='selinux'><baselabel>svirt_t&#9;</baselabel></seclabel>",
+                  "t.xml:3: <seclabel><baselabel>: not an SELinux context: contains whitespace or control characters" },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                _cleanup_free_ char *xml = NULL;
+                VmDef *def = NULL;
+                char *err = NULL;
+
+                cr_assert_gt(asprintf(&xml, "<domain type='kvm'><name>t</name><memory unit='MiB'>128</memory>"
+                                      "<os><type arch='x86_64' machine='q35'>hvm</type></os>\n\n%s</domain>",
+                                      cases[i].seclabel), 0);
+                cr_assert_eq(domxml_parse_memory(xml, strlen(xml), "t.xml", 0, &def, &err, NULL), -EINVAL, "%s",
+                             cases[i].seclabel);
+                cr_expect(err && strstr(err, cases[i].want), "%s", strempty(err));
+                free(err);
+        }
         test_assert_no_leaks();
 }
 

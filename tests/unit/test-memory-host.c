@@ -97,13 +97,16 @@ Test(memory_host, missing_hugetlbfs_refused) {
         _cleanup_free_ char *error = NULL, *want = NULL;
         char dir[] = "/tmp/vmunit-test-memhost-XXXXXX";
 
-        cr_assert(mkdtemp(dir));
+        int r;
+
         def = parse(per_node_xml, NULL);
-        cr_assert_eq(memory_host_check(def, &(QemuBuildOptions) { .hugetlbfs_mount = dir }, &error), -ENOENT);
+        cr_assert(mkdtemp(dir));
+        r = memory_host_check(def, &(QemuBuildOptions) { .hugetlbfs_mount = dir }, &error);
+        cr_assert_eq(rmdir(dir), 0);            /* first: a failed assertion ends the test */
+        cr_assert_eq(r, -ENOENT);
         cr_assert(asprintf(&want, "7: <memoryBacking><hugepages>: 1048576 KiB huge pages need a hugetlbfs mounted "
                            "with that page size at '%s1G'", dir) >= 0);
         cr_assert(strstr(error, want), "%s", error);
-        cr_assert_eq(rmdir(dir), 0);
         test_assert_no_leaks();
 }
 

@@ -109,6 +109,14 @@ static int parse_network_source(XmlCtx *c, xmlNode *s, VmDiskSource *src) {
         VmTristate tls = VM_TRISTATE_ABSENT;
         xmlNode *x;
 
+        {
+                char *protocol = NULL;
+                /* QEMU 6.0 removed its VxHS block driver: 7.2 has none to give such a disk to */
+                if (xml_prop(c, s, "protocol", &protocol) > 0 && streq(protocol, "vxhs"))
+                        return xml_fail(c, s, "protocol 'vxhs': QEMU has no VxHS block driver since 6.0 (the "
+                                        "Veritas HyperScale storage it served is gone); this disk cannot be given to "
+                                        "QEMU 7.2");
+        }
         if (xml_prop_choice(c, s, "protocol", protocols, &src->protocol) <= 0)
                 return xml_fail(c, s, "missing or unsupported attribute 'protocol'");
         (void) xml_prop(c, s, "name", &src->name);
@@ -643,6 +651,9 @@ static int parse_interface(XmlCtx *c, xmlNode *n) {
         x = xml_child(c, n, "script");
         if (x)
                 (void) xml_prop(c, x, "path", &net->script);
+        x = xml_child(c, n, "downscript");
+        if (x && xml_prop(c, x, "path", &net->downscript) > 0 && !streq(net->type, "ethernet"))
+                return xml_fail(c, x, "scripts are only run for type='ethernet' interfaces");
         x = xml_child(c, n, "mtu");
         if (x)
                 (void) xml_prop_uint(c, x, "size", &net->mtu);
@@ -742,6 +753,7 @@ static int parse_graphics(XmlCtx *c, xmlNode *n) {
         if (!g)
                 return xml_oom(c);
         g->port = g->tls_port = g->websocket = -1;
+        g->line = (unsigned) xmlGetLineNo(n);
         if (xml_prop_choice(c, n, "type", types, &g->type) <= 0)
                 return xml_fail(c, n, "missing attribute 'type'");
         if (streq(g->type, "egl-headless")) {
@@ -789,6 +801,21 @@ static int parse_graphics(XmlCtx *c, xmlNode *n) {
                 g->listen_address = listen;
                 if (!g->listen_type)
                         g->listen_type = (char *) "address";
+        }
+        /* libvirt: a SPICE display with no port, no TLS port and autoport='no' listens nowhere (a client
+         * comes in over a passed socket) */
+        if (streq(g->type, "spice") && !g->listen_type && !g->autoport && g->port == -1 && g->tls_port == -1)
+                g->listen_type = (char *) "none";
+        x = xml_child(c, n, "gl");
+        if (x) {
+                if (!streq(g->type, "spice"))
+                        return xml_fail(c, x, "OpenGL is for SPICE and egl-headless displays");
+                (void) xml_prop_yesno(c, x, "enable", &g->gl);
+                (void) xml_prop(c, x, "rendernode", &g->rendernode);
+                if (g->gl != VM_TRISTATE_ON && g->rendernode)
+                        return xml_fail(c, x, "a render node needs enable='yes'");
+                if (g->rendernode && !startswith(g->rendernode, "/dev/dri/"))
+                        return xml_fail(c, x, "the render node must be under /dev/dri/");
         }
         x = xml_child(c, n, "image");
         if (x)
@@ -859,6 +886,7 @@ static int parse_video(XmlCtx *c, xmlNode *n) {
 
         if (!v)
                 return xml_oom(c);
+        v->line = (unsigned) xmlGetLineNo(n);
         m = xml_child(c, n, "model");
         if (!m)
                 return xml_fail(c, n, "missing <model>");
@@ -875,8 +903,13 @@ static int parse_video(XmlCtx *c, xmlNode *n) {
         {
                 xmlNode *d = xml_child(c, n, "driver");
                 char *name = NULL;
-                if (d && xml_prop(c, d, "name", &name) > 0 && !streq(name, "qemu"))
-                        return xml_fail(c, d, "video driver '%s' is not supported", name);
+                if (d && xml_prop_choice(c, d, "name", (const char * const[]) { "qemu", "vhostuser", NULL },
+                                         &name) > 0 && streq(name, "vhostuser")) {
+                        /* a vhost-user-gpu process renders for QEMU; libvirt's rules for it */
+                        if (!streq(v->model, "virtio"))
+                                return xml_fail(c, d, "driver 'vhostuser' is only for <model type='virtio'>");
+                        v->driver_name = name;
+                }
                 (void) domxml_parse_virtio_opts(c, d, &v->virtio);
         }
         (void) domxml_parse_alias(c, n, &v->alias);
@@ -983,7 +1016,7 @@ static int parse_watchdog(XmlCtx *c, xmlNode *n) {
 }
 
 static int parse_rng(XmlCtx *c, xmlNode *n) {
-        static const char * const models[] = { "virtio", NULL };
+        static const char * const models[] = { "virtio", "virtio-transitional", "virtio-non-transitional", NULL };
         VmRng *g = VM_DEVICE_NEW(c->def, rngs);
         xmlNode *b, *x;
 

@@ -16,6 +16,55 @@ int domxml_parse_virtio_opts(XmlCtx *c, xmlNode *driver, VmVirtioOpts *o) {
         return xml_status(c);
 }
 
+/* A mediated device (a vGPU, say): <source><address uuid=>, assigned through VFIO as QEMU's vfio-pci. */
+static int parse_hostdev_mdev(XmlCtx *c, xmlNode *n, VmHostdev *h) {
+        xmlNode *s, *a;
+        char *uuid = NULL;
+
+        if (xml_prop_choice(c, n, "model", (const char * const[]) { "vfio-pci", "vfio-ccw", "vfio-ap", NULL },
+                            &h->model) <= 0)
+                return xml_fail(c, n, "a mediated device needs model='vfio-pci'");
+        if (!streq(h->model, "vfio-pci"))
+                return xml_fail(c, n, "mediated device model '%s' is for s390 hosts", h->model);
+        (void) xml_prop_onoff(c, n, "display", &h->display);
+        (void) xml_prop_onoff(c, n, "ramfb", &h->ramfb);
+        if (h->ramfb == VM_TRISTATE_ON && h->display != VM_TRISTATE_ON)
+                return xml_fail(c, n, "ramfb='on' needs display='on'");
+        s = xml_child(c, n, "source");
+        a = s ? xml_child(c, s, "address") : NULL;
+        if (!a || xml_prop(c, a, "uuid", &uuid) <= 0 || strlen(uuid) != 36 ||
+            strspn(uuid, "0123456789abcdefABCDEF-") != 36)
+                return xml_fail(c, s ?: n, "a mediated device needs <source><address uuid=...>");
+        h->mdev_uuid = uuid;
+        (void) domxml_parse_alias(c, n, &h->alias);
+        (void) domxml_parse_address(c, n, &h->addr);
+        if (h->addr.type != VM_ADDRESS_NONE && h->addr.type != VM_ADDRESS_PCI)
+                return xml_fail(c, n, "a mediated device needs a PCI guest address");
+        return xml_status(c);
+}
+
+/* A vhost-scsi target of the host's LIO (<source protocol='vhost' wwpn='naa.<16 hex>'>): QEMU's
+ * vhost-scsi-pci, on /dev/vhost-scsi that the supervisor opens. */
+static int parse_hostdev_vhost_scsi(XmlCtx *c, xmlNode *n, VmHostdev *h) {
+        xmlNode *s;
+        char *protocol = NULL;
+
+        (void) xml_prop_choice(c, n, "model", (const char * const[]) { "virtio", "virtio-transitional",
+                                                                        "virtio-non-transitional", NULL }, &h->model);
+        s = xml_child(c, n, "source");
+        if (!s || xml_prop(c, s, "protocol", &protocol) <= 0 || !streq(protocol, "vhost"))
+                return xml_fail(c, s ?: n, "a scsi_host device needs <source protocol='vhost'>");
+        if (xml_prop(c, s, "wwpn", &h->wwpn) <= 0 || !startswith(h->wwpn, "naa.") || strlen(h->wwpn) != 20 ||
+            strspn(h->wwpn + 4, "0123456789abcdefABCDEF") != 16)
+                return xml_fail(c, s, "malformed wwpn '%s' (naa. and 16 hex digits)", strempty(h->wwpn));
+        (void) domxml_parse_boot_order(c, n, &h->boot_order);
+        (void) domxml_parse_alias(c, n, &h->alias);
+        (void) domxml_parse_address(c, n, &h->addr);
+        if (h->addr.type != VM_ADDRESS_NONE && h->addr.type != VM_ADDRESS_PCI)
+                return xml_fail(c, n, "a vhost-scsi device needs a PCI guest address");
+        return xml_status(c);
+}
+
 static int parse_hostdev(XmlCtx *c, xmlNode *n) {
         VmHostdev *h = VM_DEVICE_NEW(c->def, hostdevs);
         char *mode = NULL;
@@ -28,12 +77,12 @@ static int parse_hostdev(XmlCtx *c, xmlNode *n) {
         if (xml_prop_choice(c, n, "type", (const char * const[]) { "pci", "usb", "scsi", "scsi_host", "mdev", NULL },
                             &h->type) <= 0)
                 return xml_fail(c, n, "missing or unsupported attribute 'type'");
-        if (streq(h->type, "scsi"))
-                return xml_fail(c, n, "SCSI host devices are not supported yet (the SCSI generic node must be found on "
-                                "the host when the VM starts)");
-        if (streq(h->type, "mdev") || streq(h->type, "scsi_host"))
-                return xml_fail(c, n, "hostdev type '%s' is not supported yet", h->type);
+        h->line = (unsigned) xmlGetLineNo(n);
         (void) xml_prop_yesno(c, n, "managed", &h->managed);
+        if (streq(h->type, "mdev"))
+                return parse_hostdev_mdev(c, n, h);
+        if (streq(h->type, "scsi_host"))
+                return parse_hostdev_vhost_scsi(c, n, h);
         x = xml_child(c, n, "driver");
         if (x) {
                 char *name = NULL;

@@ -420,6 +420,11 @@ static void write_interface(XmlWriter *x, const VmNet *n) {
                 xw_attr(x, "path", n->script);
                 xw_end(x);
         }
+        if (n->downscript) {
+                xw_start(x, "downscript");
+                xw_attr(x, "path", n->downscript);
+                xw_end(x);
+        }
         if (n->model) {
                 xw_start(x, "model");
                 xw_attr(x, "type", n->model);
@@ -494,9 +499,24 @@ static void write_input(XmlWriter *x, const VmInput *in) {
         xw_end(x);
 }
 
+static void write_gl(XmlWriter *x, const VmGraphics *g) {
+        if (g->gl == VM_TRISTATE_ABSENT && !g->rendernode)
+                return;
+        xw_start(x, "gl");
+        xw_attr_yesno(x, "enable", g->gl);
+        xw_attr(x, "rendernode", g->rendernode);
+        xw_end(x);
+}
+
 static void write_graphics(XmlWriter *x, const VmGraphics *g) {
         xw_start(x, "graphics");
         xw_attr(x, "type", g->type);
+        if (streq(g->type, "egl-headless")) {
+                /* it has no port, listen or channels: only its render node */
+                write_gl(x, g);
+                xw_end(x);
+                return;
+        }
         if (g->port != -1)
                 xw_attr_int(x, "port", g->port);
         if (g->tls_port != -1)
@@ -546,6 +566,7 @@ static void write_graphics(XmlWriter *x, const VmGraphics *g) {
                 xw_attr(x, "id", g->audio_id);
                 xw_end(x);
         }
+        write_gl(x, g);
         xw_end(x);
 }
 
@@ -565,7 +586,13 @@ static void write_video(XmlWriter *x, const VmVideo *v) {
                 xw_attr_uint(x, "heads", v->heads);
         xw_attr_yesno(x, "primary", v->primary);
         xw_end(x);
-        xw_virtio_driver(x, &v->virtio);
+        if (v->driver_name) {
+                xw_start(x, "driver");
+                xw_attr(x, "name", v->driver_name);
+                xw_virtio_opts(x, &v->virtio);
+                xw_end(x);
+        } else
+                xw_virtio_driver(x, &v->virtio);
         xw_alias(x, v->alias);
         xw_address(x, &v->addr);
         xw_end(x);

@@ -96,8 +96,18 @@ static void write_hostdev(XmlWriter *x, const VmHostdev *h) {
         xw_attr(x, "mode", "subsystem");
         xw_attr(x, "type", h->type);
         xw_attr_yesno(x, "managed", h->managed);
+        xw_attr(x, "model", h->model);
+        xw_attr_onoff(x, "display", h->display);
+        xw_attr_onoff(x, "ramfb", h->ramfb);
         xw_start(x, "source");
-        if (streq(h->type, "pci")) {
+        if (streq(h->type, "mdev")) {
+                xw_start(x, "address");
+                xw_attr(x, "uuid", h->mdev_uuid);
+                xw_end(x);
+        } else if (streq(h->type, "scsi_host")) {
+                xw_attr(x, "protocol", "vhost");
+                xw_attr(x, "wwpn", h->wwpn);
+        } else if (streq(h->type, "pci")) {
                 xw_start(x, "address");
                 xw_attrf(x, "domain", "0x%04x", s->domain);
                 xw_attrf(x, "bus", "0x%02x", s->bus);

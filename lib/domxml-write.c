@@ -619,6 +619,24 @@ static void write_sysinfo(XmlWriter *x, const VmSysinfo *s) {
         }
 }
 
+static void write_launch_security(XmlWriter *x, const VmLaunchSecurity *ls) {
+        if (!ls->type)
+                return;
+        xw_start(x, "launchSecurity");
+        xw_attr(x, "type", ls->type);
+        xw_attr_yesno(x, "kernelHashes", ls->kernel_hashes);
+        xw_u64_element(x, "cbitpos", ls->cbitpos);
+        xw_u64_element(x, "reducedPhysBits", ls->reduced_phys_bits);
+        {
+                char policy[16];
+                snprintf(policy, sizeof(policy), "0x%04x", ls->policy);
+                xw_text_element(x, "policy", policy);
+        }
+        xw_text_element(x, "dhCert", ls->dh_cert);
+        xw_text_element(x, "session", ls->session);
+        xw_end(x);
+}
+
 static void write_seclabel(XmlWriter *x, const VmSeclabel *s) {
         if (!s->present)
                 return;
@@ -686,6 +704,7 @@ static void write_domain(XmlWriter *x, const VmDef *def) {
         write_clock(x, &def->clock);
         write_lifecycle(x, def);
         xw_devices(x, def);
+        write_launch_security(x, &def->launch_security);
         write_seclabel(x, &def->seclabel);
         write_sysinfo(x, &def->sysinfo);
         write_qemu_commandline(x, def);

@@ -436,6 +436,54 @@ static int parse_memory_backing(XmlCtx *c, xmlNode *mb) {
         return xml_status(c);
 }
 
+/* One unsigned number as an element's text ("47", "0x0001"). */
+static int launch_security_number(XmlCtx *c, xmlNode *ls, const char *name, bool required, unsigned *ret) {
+        xmlNode *e = xml_child(c, ls, name);
+        char *text = NULL, *end;
+        unsigned long v;
+
+        if (!e)
+                return required ? xml_fail(c, ls, "missing <%s>", name) : 0;
+        if (xml_text(c, e, &text) <= 0)
+                return xml_fail(c, e, "empty");
+        errno = 0;
+        v = strtoul(text, &end, 0);
+        if (errno || *end || text[0] == '-' || v > UINT_MAX)
+                return xml_fail(c, e, "invalid number '%s'", text);
+        *ret = (unsigned) v;
+        return 1;
+}
+
+static bool base64_text(const char *s) {
+        return !s || strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") == strlen(s);
+}
+
+/* <launchSecurity type='sev'>: AMD SEV (libvirt's SEV-SNP and s390 PV are refused). */
+static int parse_launch_security(XmlCtx *c, xmlNode *n) {
+        VmLaunchSecurity *ls = &c->def->launch_security;
+        xmlNode *e;
+
+        ls->line = (unsigned) xmlGetLineNo(n);
+        if (xml_prop_choice(c, n, "type", (const char * const[]) { "sev", "s390-pv", NULL }, &ls->type) <= 0)
+                return xml_fail(c, n, "missing or unsupported attribute 'type' (only 'sev')");
+        if (!streq(ls->type, "sev"))
+                return xml_fail(c, n, "launch security '%s' is for s390 hosts", ls->type);
+        (void) xml_prop_yesno(c, n, "kernelHashes", &ls->kernel_hashes);
+        if (launch_security_number(c, n, "cbitpos", true, &ls->cbitpos) < 0 ||
+            launch_security_number(c, n, "reducedPhysBits", true, &ls->reduced_phys_bits) < 0 ||
+            launch_security_number(c, n, "policy", true, &ls->policy) < 0)
+                return -EINVAL;
+        e = xml_child(c, n, "dhCert");
+        if (e)
+                (void) xml_text(c, e, &ls->dh_cert);
+        e = xml_child(c, n, "session");
+        if (e)
+                (void) xml_text(c, e, &ls->session);
+        if (!base64_text(ls->dh_cert) || !base64_text(ls->session))
+                return xml_fail(c, n, "<%s> is not base64", base64_text(ls->dh_cert) ? "session" : "dhCert");
+        return xml_status(c);
+}
+
 static int parse_memtune(XmlCtx *c, xmlNode *mt) {
         static const struct { const char *name; size_t off; } limits[] = {
                 { "hard_limit", offsetof(VmTune, hard_limit_kib) },
@@ -840,6 +888,9 @@ static int parse_domain(XmlCtx *c, xmlNode *root) {
                 xml_mark_subtree(n);
                 xml_warn(c, n, "user and group ID maps are for containers, a QEMU guest has none: ignored");
         }
+        n = xml_child(c, root, "launchSecurity");
+        if (n)
+                (void) parse_launch_security(c, n);
         XML_FOREACH_ELEMENT(s, root)
                 if (xml_is(s, "seclabel")) {
                         xml_mark(s);

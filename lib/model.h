@@ -204,6 +204,7 @@ typedef struct VmNet {
         VmVirtualPort virtualport;
         VmVlan vlan;
         char *script;
+        char *downscript;               /* ethernet <downscript path=>: run with the tap's name at stop */
         unsigned line;                  /* of <interface> in the domain XML, for messages */
         unsigned mtu;
         unsigned queues;
@@ -277,7 +278,9 @@ typedef struct VmGraphics {
         VmTristate tls;
         char *default_mode;             /* spice */
         char *audio_id;                 /* <audio id=N/> */
-        char *rendernode;               /* egl-headless <gl rendernode=> */
+        char *rendernode;               /* egl-headless and spice <gl rendernode=>; NULL = the host's first */
+        VmTristate gl;                  /* spice <gl enable=> */
+        unsigned line;                  /* of <graphics> in the domain XML, for messages at start */
         char *image_compression, *jpeg_compression, *zlib_compression, *playback_compression;
         char *streaming_mode, *clipboard_copypaste, *mouse_mode, *filetransfer;
         unsigned n_spice_channels;
@@ -293,6 +296,7 @@ typedef struct VmVideo {
         VmAddress addr;
         char *alias;
         VmVirtioOpts virtio;
+        unsigned line;                  /* of <video> in the domain XML, for messages at start */
 } VmVideo;
 
 typedef struct VmSound {
@@ -336,6 +340,11 @@ typedef struct VmHostdev {
         char *guest_reset_mode;         /* off, uninitialized, on */
         char *scsi_adapter;             /* scsi_host0 */
         bool readonly, shareable;
+        char *model;                    /* mdev: vfio-pci; scsi_host: virtio, virtio-(non-)transitional */
+        char *mdev_uuid;                /* mdev <source><address uuid=> */
+        VmTristate display, ramfb;      /* mdev display=, ramfb= */
+        char *wwpn;                     /* scsi_host <source protocol='vhost' wwpn=> */
+        unsigned line;                  /* of <hostdev> in the domain XML, for messages at start */
         VmTristate rom_bar;
         char *rom_file;
         VmAddress addr;
@@ -407,6 +416,15 @@ typedef struct VmSmartcard {
         VmCharSource src;               /* passthrough */
         VmAddress addr;
 } VmSmartcard;
+
+/* <launchSecurity type='sev'>: an AMD SEV guest (QEMU's sev-guest object). */
+typedef struct VmLaunchSecurity {
+        char *type;                     /* sev; NULL = none */
+        unsigned cbitpos, reduced_phys_bits, policy;
+        char *dh_cert, *session;        /* base64, written to files in the state dir for QEMU */
+        VmTristate kernel_hashes;
+        unsigned line;
+} VmLaunchSecurity;
 
 typedef struct VmIommu {
         char *model;                    /* intel, virtio, smmuv3 */
@@ -723,6 +741,7 @@ typedef struct VmDef {
         VmMemballoon memballoon;
         VmVsock vsock;
         VmIommu iommu;
+        VmLaunchSecurity launch_security;
         char **qemu_args;               /* NULL-terminated */
         unsigned n_qemu_args;
         DEVICE_ARRAY(VmQemuEnv, qemu_env);

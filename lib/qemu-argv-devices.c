@@ -521,11 +521,14 @@ void qemu_build_graphics(QemuBuild *b) {
                         qemu_opts_add(&o, "audiodev", qemu_audiodev_id(b, g->audio_id));
                         argv_add_opts(b->a, "-vnc", &o);
                 } else if (streq(g->type, "spice")) {
+                        bool listen_none = g->listen_type && streq(g->listen_type, "none");
                         if (g->port > 0)
                                 qemu_opts_addf(&o, "port", "%d", g->port);
                         else if (g->autoport && !(g->listen_type && streq(g->listen_type, "socket")))
                                 /* the supervisor picks a free one */
                                 qemu_opts_addf(&o, "port", "%d", b->opts->spice_port > 0 ? b->opts->spice_port : 5900);
+                        else if (listen_none && g->tls_port < 0)
+                                qemu_opts_add_literal(&o, "port=0");   /* QEMU wants a port; 0 opens none */
                         if (g->tls_port >= 0)
                                 qemu_opts_addf(&o, "tls-port", "%d", g->tls_port);
                         if (g->listen_type && streq(g->listen_type, "socket")) {
@@ -537,11 +540,11 @@ void qemu_build_graphics(QemuBuild *b) {
                                         qemu_opts_add(&o, "addr", path);
                                         free(path);
                                 }
-                        } else
+                        } else if (!listen_none)
                                 qemu_opts_add(&o, "addr", g->listen_address ?: "127.0.0.1");
                         if (g->tls_port >= 0)
                                 qemu_opts_add(&o, "x509-dir", b->opts->spice_tls_x509_dir ?: SPICE_TLS_X509_DIR);
-                        if (!g->passwd)
+                        if (!g->passwd && !listen_none)
                                 qemu_opts_add_literal(&o, "disable-ticketing=on");
                         if (g->default_mode && !streq(g->default_mode, "any"))
                                 qemu_opts_add(&o, "tls-channel", streq(g->default_mode, "secure") ? "default" : NULL);
@@ -571,6 +574,12 @@ void qemu_build_graphics(QemuBuild *b) {
                                 qemu_opts_add_literal(&o, "disable-copy-paste=on");
                         if (g->filetransfer && streq(g->filetransfer, "no"))
                                 qemu_opts_add_literal(&o, "disable-agent-file-xfer=on");
+                        if (g->gl == VM_TRISTATE_ON) {
+                                /* without a rendernode QEMU takes the host's first, as libvirt would */
+                                qemu_opts_add_literal(&o, "gl=on");
+                                if (g->rendernode)
+                                        qemu_opts_add(&o, "rendernode", g->rendernode);
+                        }
                         qemu_opts_add_literal(&o, "seamless-migration=on");
                         argv_add_opts(b->a, "-spice", &o);
                 }
@@ -605,6 +614,20 @@ void qemu_build_videos(QemuBuild *b) {
                         props_uint(&p, "vram_size", (uint64_t) (v->vram_kib ?: 65536) * 1024);
                         props_uint(&p, "vram64_size_mb", v->vram64_kib / 1024);
                         props_uint(&p, "vgamem_mb", (v->vgamem_kib ?: 16384) / 1024);
+                } else if (streq(v->model, "virtio") && streq_ptr(v->driver_name, "vhostuser")) {
+                        /* rendered by a vhost-user-gpu process, over a socket the supervisor hands in */
+                        _cleanup_(qemu_opts_done) QemuOpts o = {};
+                        char chr[64];
+                        snprintf(chr, sizeof(chr), "chr-vu-%s", v->alias ?: id);
+                        qemu_opts_add_literal(&o, "socket");
+                        qemu_opts_add(&o, "id", chr);
+                        qemu_opts_addf(&o, "fd", "%d", qb_pass_fd(b, QEMU_FD_VHOST_USER_GPU, i));
+                        argv_add_opts(b->a, "-chardev", &o);
+                        props_str(&p, "driver", primary ? "vhost-user-vga" : "vhost-user-gpu-pci");
+                        qb_virtio_props(&p, &v->virtio);
+                        props_str(&p, "id", v->alias ?: id);
+                        props_uint(&p, "max_outputs", v->heads ?: 1);
+                        props_str(&p, "chardev", chr);
                 } else if (streq(v->model, "virtio")) {
                         props_str(&p, "driver", primary ? "virtio-vga" : "virtio-gpu-pci");
                         qb_virtio_props(&p, &v->virtio);
@@ -732,7 +755,7 @@ void qemu_build_misc_devices(QemuBuild *b) {
                 }
                 argv_add_props(b->a, "-object", &p);
                 props_init(&p);
-                props_str(&p, "driver", "virtio-rng-pci");
+                props_strf(&p, "driver", "virtio-rng-pci%s", startswith(g->model, "virtio-") ? g->model + 6 : "");
                 qb_virtio_props(&p, &g->virtio);
                 props_str(&p, "rng", oid);
                 props_str(&p, "id", g->alias ?: id);

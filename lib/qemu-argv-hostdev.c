@@ -30,6 +30,40 @@ void qb_usb_props(QemuBuild *b, Props *p, const VmAddress *a) {
         props_str(p, "port", a->usb_port);
 }
 
+/* SCSI generic: libvirt opens the /dev/sgN behind the host address (sysfs' H:B:T:U/scsi_generic) at
+ * start and names it; the supervisor does the same and passes it as an fd in fd set @index, so that
+ * QEMU needs no access of its own to the node. */
+static void build_scsi_generic(QemuBuild *b, Props *p, const VmHostdev *h, unsigned index, const char *id) {
+        const VmController *k = vm_find_controller(b->def, VM_CONTROLLER_SCSI, h->addr.controller);
+        char node[64], fdset[64];
+        Props s;
+
+        snprintf(fdset, sizeof(fdset), "set=%u,fd=%d", index, qb_pass_fd(b, QEMU_FD_SCSI_GENERIC, index));
+        argv_add(b->a, "-add-fd");
+        argv_add(b->a, fdset);
+        snprintf(node, sizeof(node), "vmunit-hostdev%u", index);
+        props_init(&s);
+        props_str(&s, "driver", "host_device");
+        props_strf(&s, "filename", "/dev/fdset/%u", index);
+        props_str(&s, "node-name", node);
+        props_bool(&s, "read-only", h->readonly);
+        argv_add_props(b->a, "-blockdev", &s);
+        props_str(p, "driver", "scsi-generic");
+        props_str(p, "drive", node);
+        props_str(p, "id", h->alias ?: id);
+        if (!k || !k->model || streq(k->model, "lsilogic")) {
+                /* the LSI controller's buses are QEMU buses, and it has no LUNs */
+                props_strf(p, "bus", "scsi%u.%u", h->addr.controller, h->addr.bus);
+                props_uint(p, "scsi-id", h->addr.unit);
+        } else {
+                props_strf(p, "bus", "scsi%u.0", h->addr.controller);
+                props_uint(p, "channel", h->addr.bus);
+                props_uint(p, "scsi-id", h->addr.target);
+                props_uint(p, "lun", h->addr.unit);
+        }
+        qb_bootindex(p, h->boot_order);
+}
+
 void qemu_build_hostdevs(QemuBuild *b) {
         VmDef *def = b->def;
 
@@ -75,28 +109,27 @@ void qemu_build_hostdevs(QemuBuild *b) {
                         }
                         qb_bootindex(&p, h->boot_order);
                         qb_usb_props(b, &p, &h->addr);
-                } else {
-                        /* SCSI: the /dev/sgN node behind the host address is resolved by the supervisor and
-                         * passed as a file descriptor; offline we name the address. */
-                        char node[64];
-                        Props s;
-                        snprintf(node, sizeof(node), "vmunit-hostdev%u", i);
-                        props_init(&s);
-                        props_str(&s, "driver", "host_device");
-                        props_strf(&s, "filename", "/dev/disk/by-path/%s-%u:%u:%u", h->scsi_adapter,
-                                   h->source_addr.bus, h->source_addr.target, h->source_addr.unit);
-                        props_str(&s, "node-name", node);
-                        props_bool(&s, "read-only", h->readonly);
-                        argv_add_props(b->a, "-blockdev", &s);
-                        props_str(&p, "driver", "scsi-generic");
-                        props_strf(&p, "bus", "scsi%u.0", h->addr.controller);
-                        props_uint(&p, "channel", h->addr.bus);
-                        props_uint(&p, "scsi-id", h->addr.target);
-                        props_uint(&p, "lun", h->addr.unit);
-                        props_str(&p, "drive", node);
+                } else if (streq(h->type, "mdev")) {
+                        props_str(&p, "driver", "vfio-pci");
+                        props_str(&p, "id", h->alias ?: id);
+                        props_strf(&p, "sysfsdev", "/sys/bus/mdev/devices/%s", h->mdev_uuid);
+                        if (h->display != VM_TRISTATE_ABSENT)
+                                props_str(&p, "display", h->display == VM_TRISTATE_ON ? "on" : "off");
+                        if (h->ramfb != VM_TRISTATE_ABSENT)
+                                props_bool(&p, "ramfb", h->ramfb == VM_TRISTATE_ON);
+                        qb_pci_props(b, &p, &h->addr);
+                } else if (streq(h->type, "scsi_host")) {
+                        /* the supervisor opens /dev/vhost-scsi; QEMU binds it to the LIO target */
+                        props_str(&p, "driver", streq_ptr(h->model, "virtio-transitional") ? "vhost-scsi-pci-transitional" :
+                                                streq_ptr(h->model, "virtio-non-transitional") ?
+                                                "vhost-scsi-pci-non-transitional" : "vhost-scsi-pci");
+                        props_str(&p, "wwpn", h->wwpn);
+                        props_strf(&p, "vhostfd", "%d", qb_pass_fd(b, QEMU_FD_VHOST_SCSI, i));
                         props_str(&p, "id", h->alias ?: id);
                         qb_bootindex(&p, h->boot_order);
-                }
+                        qb_pci_props(b, &p, &h->addr);
+                } else
+                        build_scsi_generic(b, &p, h, i, id);
                 argv_add_props(b->a, "-device", &p);
         }
 }

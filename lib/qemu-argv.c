@@ -165,6 +165,8 @@ static void build_machine(QemuBuild *b) {
                 }
         if (def->iommu.present && streq(def->iommu.model, "intel"))
                 qemu_opts_add_literal(&o, "kernel-irqchip=split");
+        if (def->launch_security.type)
+                qemu_opts_add_literal(&o, "confidential-guest-support=lsec0");
         argv_add_opts(b->a, "-machine", &o);
 }
 
@@ -538,6 +540,29 @@ static void build_kernel(QemuBuild *b) {
         }
 }
 
+/* AMD SEV: QEMU's sev-guest object, with the owner's certificate and session blob in files of the
+ * state dir (the supervisor writes them from the XML's base64, as libvirt does). */
+static void build_launch_security(QemuBuild *b) {
+        const VmLaunchSecurity *ls = &b->def->launch_security;
+        Props p;
+
+        if (!ls->type)
+                return;
+        props_init(&p);
+        props_str(&p, "qom-type", "sev-guest");
+        props_str(&p, "id", "lsec0");
+        props_uint(&p, "cbitpos", ls->cbitpos);
+        props_uint(&p, "reduced-phys-bits", ls->reduced_phys_bits);
+        props_uint(&p, "policy", ls->policy);
+        if (ls->dh_cert)
+                props_strf(&p, "dh-cert-file", "%s/" QEMU_SEV_DH_CERT_FILE, b->opts->state_dir);
+        if (ls->session)
+                props_strf(&p, "session-file", "%s/" QEMU_SEV_SESSION_FILE, b->opts->state_dir);
+        if (ls->kernel_hashes != VM_TRISTATE_ABSENT)
+                props_bool(&p, "kernel-hashes", ls->kernel_hashes == VM_TRISTATE_ON);
+        argv_add_props(b->a, "-object", &p);
+}
+
 static void build_monitor(QemuBuild *b) {
         _cleanup_(qemu_opts_done) QemuOpts o = {};
 
@@ -632,6 +657,7 @@ int qemu_argv_build(VmDef *def, const QemuBuildOptions *opts, QemuCommand *ret, 
         qemu_build_memory_devices(&b);
         qemu_build_sgx_epc(&b);
         qemu_build_vsock(&b);
+        build_launch_security(&b);
 
         if (opts->seccomp_sandbox) {
                 argv_add(&a, "-sandbox");

@@ -10,6 +10,9 @@
 /* vmunit's own files in the runtime directory all start with "vmunit-"; channel sockets are named
  * after the channel, and channel names starting with "vmunit-" are refused. */
 #define QEMU_QMP_SOCKET "vmunit-qmp.sock"
+/* <launchSecurity type='sev'>: its <dhCert> and <session>, for QEMU, in the state dir */
+#define QEMU_SEV_DH_CERT_FILE "dh_cert.base64"
+#define QEMU_SEV_SESSION_FILE "session.base64"
 
 typedef struct QemuBuildOptions {
         const char *runtime_dir;        /* QMP socket, pidfile, sockets; e.g. /run/vmunit/NAME */
@@ -38,11 +41,15 @@ typedef enum QemuFdKind {
         QEMU_FD_TAP,                    /* the tap of def->nets[net] */
         QEMU_FD_VHOST_NET,              /* /dev/vhost-net for def->nets[net] */
         QEMU_FD_VHOST_VSOCK,            /* /dev/vhost-vsock */
+        QEMU_FD_SCSI_GENERIC,           /* the /dev/sgN of SCSI def->hostdevs[net] (in -add-fd's fd set) */
+        QEMU_FD_VHOST_SCSI,             /* /dev/vhost-scsi for the vhost-scsi def->hostdevs[net] */
+        QEMU_FD_VHOST_USER_GPU,         /* QEMU's end of the socket to the vhost-user-gpu of def->videos[net] */
 } QemuFdKind;
 
 typedef struct QemuFd {
         QemuFdKind kind;
-        unsigned net;                   /* index into def->nets for taps and vhost-net */
+        unsigned net;                   /* index into def->nets for taps and vhost-net, def->hostdevs for
+                                           SCSI generic and vhost-scsi, def->videos for vhost-user GPUs */
         int number;                     /* the fd number the argv names */
 } QemuFd;
 

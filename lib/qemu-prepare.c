@@ -178,6 +178,68 @@ static int disk_index(const char *dst) {
         return idx;
 }
 
+static bool scsi_unit_used(const VmDef *def, unsigned controller, unsigned unit) {
+        if (unit == 7)
+                return true;            /* the controller's own ID on a wide bus */
+        for (unsigned j = 0; j < def->n_disks; j++)
+                if (def->disks[j].bus == VM_DISK_BUS_SCSI && def->disks[j].addr.type == VM_ADDRESS_DRIVE &&
+                    def->disks[j].addr.controller == controller && def->disks[j].addr.bus == 0 &&
+                    def->disks[j].addr.target == 0 && def->disks[j].addr.unit == unit)
+                        return true;
+        for (unsigned j = 0; j < def->n_hostdevs; j++)
+                if (streq(def->hostdevs[j].type, "scsi") && def->hostdevs[j].addr.type == VM_ADDRESS_DRIVE &&
+                    def->hostdevs[j].addr.controller == controller && def->hostdevs[j].addr.bus == 0 &&
+                    def->hostdevs[j].addr.target == 0 && def->hostdevs[j].addr.unit == unit)
+                        return true;
+        return false;
+}
+
+/* libvirt's address for a SCSI hostdev without one: the first free unit (of 7) on the first SCSI
+ * controller that has one, else on the controllers after the last, which are added for it. */
+static void scsi_hostdev_assign(VmDef *def, VmHostdev *h) {
+        unsigned n_controllers = 0;
+
+        for (unsigned i = 0; i < def->n_controllers; i++) {
+                const VmController *k = &def->controllers[i];
+                if (k->type != VM_CONTROLLER_SCSI)
+                        continue;
+                n_controllers++;
+                for (unsigned unit = 0; unit < 7; unit++)
+                        if (!scsi_unit_used(def, k->index, unit)) {
+                                h->addr = (VmAddress) { .type = VM_ADDRESS_DRIVE, .controller = k->index, .unit = unit };
+                                return;
+                        }
+        }
+        /* the controllers to come (added below), as full as earlier hostdevs made them */
+        for (unsigned k = n_controllers;; k++)
+                for (unsigned unit = 0; unit < 7; unit++)
+                        if (!scsi_unit_used(def, k, unit)) {
+                                h->addr = (VmAddress) { .type = VM_ADDRESS_DRIVE, .controller = k, .unit = unit };
+                                return;
+                        }
+}
+
+/* The controllers up to the highest a SCSI hostdev is on, of the model of the controller that
+ * hostdev's address found (libvirt keeps one model for all of them), else lsilogic. */
+static void scsi_hostdev_controllers(QemuBuild *b) {
+        VmDef *def = b->def;
+        const char *model = NULL;
+        int max = -1;
+
+        for (unsigned i = 0; i < def->n_hostdevs; i++) {
+                const VmHostdev *h = &def->hostdevs[i];
+                const VmController *k;
+                if (!streq(h->type, "scsi") || (int) h->addr.controller <= max)
+                        continue;
+                max = (int) h->addr.controller;
+                k = vm_find_controller(def, VM_CONTROLLER_SCSI, h->addr.controller);
+                if (k && k->model)
+                        model = k->model;
+        }
+        for (int i = 0; i <= max; i++)
+                ensure_controller(b, VM_CONTROLLER_SCSI, (unsigned) i, model ?: "lsilogic");
+}
+
 static int prepare_disks(QemuBuild *b) {
         VmDef *def = b->def;
 
@@ -255,26 +317,12 @@ static int prepare_disks(QemuBuild *b) {
                 VmHostdev *h = &def->hostdevs[i];
                 if (!streq(h->type, "scsi"))
                         continue;
-                if (h->addr.type == VM_ADDRESS_NONE) {
-                        unsigned unit = 0;
-                        for (bool clash = true; clash; ) {
-                                clash = false;
-                                for (unsigned j = 0; j < def->n_disks; j++)
-                                        if (def->disks[j].bus == VM_DISK_BUS_SCSI && def->disks[j].addr.controller == 0 &&
-                                            def->disks[j].addr.unit == unit)
-                                                clash = true;
-                                for (unsigned j = 0; j < i; j++)
-                                        if (streq(def->hostdevs[j].type, "scsi") && def->hostdevs[j].addr.controller == 0 &&
-                                            def->hostdevs[j].addr.unit == unit)
-                                                clash = true;
-                                if (clash)
-                                        unit++;
-                        }
-                        h->addr = (VmAddress) { .type = VM_ADDRESS_DRIVE, .unit = unit };
-                } else if (h->addr.type != VM_ADDRESS_DRIVE)
+                if (h->addr.type == VM_ADDRESS_NONE)
+                        scsi_hostdev_assign(def, h);
+                else if (h->addr.type != VM_ADDRESS_DRIVE)
                         return qb_fail(b, -EINVAL, "<hostdev type='scsi'>: needs a drive address");
-                ensure_controller(b, VM_CONTROLLER_SCSI, h->addr.controller, "lsilogic");
         }
+        scsi_hostdev_controllers(b);
         /* ensure the controllers the derived addresses point at (sda on controller 0 ...) */
         for (unsigned i = 0; i < def->n_disks; i++) {
                 VmDisk *d = &def->disks[i];
@@ -774,8 +822,10 @@ static unsigned collect_devices(QemuBuild *b, PciDev *out, unsigned max) {
                         }
         }
         for (unsigned i = 0; i < def->n_hostdevs; i++)
-                if (streq(def->hostdevs[i].type, "pci"))
-                        ADD(&def->hostdevs[i].addr, endpoint(b, true), "<hostdev> %u", i);
+                if (streq(def->hostdevs[i].type, "pci") || streq(def->hostdevs[i].type, "mdev") ||
+                    streq(def->hostdevs[i].type, "scsi_host"))
+                        ADD(&def->hostdevs[i].addr,
+                            endpoint(b, !streq_ptr(def->hostdevs[i].model, "virtio-transitional")), "<hostdev> %u", i);
         if (def->memballoon.present && !streq_ptr(def->memballoon.model, "none"))
                 ADD(&def->memballoon.addr, endpoint(b, true), "<memballoon>");
         for (unsigned i = 0; i < def->n_rngs; i++)

@@ -266,16 +266,23 @@ static int open_tap(Vm *vm, const VmNet *n) {
                 if (r < 0)
                         return r;
         }
+        r = vm_downscript_record(vm, n, name);
+        if (r < 0)
+                return r;
         log_info("%s:%u: <interface type='%s'>: tap '%s'%s%s.", vm->domain_path, n->line, n->type, name,
                  bridge ? " in bridge " : "", strempty(bridge));
         return TAKE_FD(fd);
 }
 
 static int open_fd(Vm *vm, const QemuFd *f) {
-        const VmNet *n = f->kind == QEMU_FD_VHOST_VSOCK ? NULL : &vm->def->nets[f->net];
+        const VmNet *n = f->kind == QEMU_FD_TAP || f->kind == QEMU_FD_VHOST_NET ? &vm->def->nets[f->net] : NULL;
         int fd;
 
         switch (f->kind) {
+        case QEMU_FD_SCSI_GENERIC:
+        case QEMU_FD_VHOST_SCSI:
+        case QEMU_FD_VHOST_USER_GPU:
+                return vm_host_open_fd(vm, f);
         case QEMU_FD_TAP:
                 return open_tap(vm, n);
         case QEMU_FD_VHOST_NET:

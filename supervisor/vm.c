@@ -96,6 +96,7 @@ static void vm_release(Vm *vm, bool kill_qemu) {
         }
         vm->unit = mfree(vm->unit);
         vm_security_restore(vm);
+        vm_downscripts_run(vm);
         (void) state_runtime_dir_remove(vm->runtime_dir);
 }
 
@@ -209,6 +210,9 @@ static int vm_build(Vm *vm) {
                 return log_full_errno(LOG_ERR, r, VMUNIT_MESSAGE_VM_CONFIG, "%s: %s", vm->domain_path,
                                       error ?: "cannot build the QEMU command line");
         r = vm_pin_check(vm);
+        if (r < 0)
+                return r;
+        r = vm_host_check(vm);
         if (r < 0)
                 return r;
         if ((vm->def->vcpu_placement && streq(vm->def->vcpu_placement, "auto")) ||
@@ -593,6 +597,7 @@ int vm_start(Vm *vm) {
 
         /* A previous run whose QEMU is gone: give back what it took before anything else. */
         vm_security_restore(vm);
+        vm_downscripts_run(vm);
         (void) state_runtime_dir_clean(vm->runtime_dir);
         r = vm_check_files(vm);
         if (r < 0)

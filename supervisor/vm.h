@@ -110,6 +110,19 @@ void vm_graphics_ports_release(Vm *vm);
 int vm_net_open(Vm *vm);
 void vm_net_close(Vm *vm);
 
+/* vm-downscript.c: an ethernet interface's <downscript> is recorded in the runtime dir with its tap's
+ * name once the tap exists, and run (once, with that name) when the VM is released, by whichever
+ * process releases it. Recording logs its errors; running logs a failed script as a warning. */
+int vm_downscript_record(Vm *vm, const VmNet *n, const char *tap);
+void vm_downscripts_run(Vm *vm);
+
+/* vm-host-check.c: refuses, before anything is created, what the host lacks for the domain's host
+ * devices (a SCSI device, /dev/vhost-scsi, /dev/sev ...) and what the supervisor cannot set up yet
+ * (OpenGL displays, mediated devices, vhost-user GPUs, SEV), naming file, line and element; opens
+ * the SCSI generic and vhost-scsi fds of the command line. Both log their errors. */
+int vm_host_check(Vm *vm);
+int vm_host_open_fd(Vm *vm, const QemuFd *f);
+
 /* vm-hotplug.c: --hotplug=attach|detach NAME, run by vmunit-supervisor-steady for AttachDevice and
  * DetachDevice: reads the device XML on stdin, plans it against the live XML, hands a new disk's
  * image to QEMU's user (journal RUNTIME_DIR/NAME/security.hotplug.TARGET) and prints the plan as

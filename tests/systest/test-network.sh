@@ -2,10 +2,12 @@
 # System test of tap networking under a real systemd: in the container's own network namespace a
 # Linux bridge br0 (MTU 1400, 10.77.0.1/24) and a libvirt network definition "lan" for it; the tiny
 # test guest runs as vm@net with a type='bridge' virtio NIC (its kernel gives eth0 10.77.0.2), a
-# type='network' NIC with <mtu size='1300'/>, and a type='ethernet' tap with a <script>. Checked: the
+# type='network' NIC with <mtu size='1300'/>, and a type='ethernet' tap with a <script> and a
+# <downscript>. Checked: the
 # taps exist with the guest MACs' 0xFE twins, in the bridge, with the MTU, up; QEMU holds them as
 # inherited fds (no /dev/net/tun access of its own); the host pings the guest through the bridge;
-# the script ran with the tap's name; after the stop every tap is gone and br0 is empty. An existing
+# the script ran with the tap's name; after the stop every tap is gone, br0 is empty and the
+# downscript ran once with the tap's name (the tap already gone, as with libvirt). An existing
 # persistent tap (managed='no') is used as it is and stays. Refused at start with the domain file
 # and line, leaving no tap and no scope behind: a missing bridge, an undefined network, a
 # <virtualport>, vhost without /dev/vhost-net.
@@ -68,6 +70,11 @@ cat >"$root/usr/local/bin/vmunit-test-ifup" <<'EOF'
 echo "$1 $(cat /sys/class/net/$1/operstate)" >/run/vmunit-test-ifup.out
 EOF
 chmod 0755 "$root/usr/local/bin/vmunit-test-ifup"
+cat >"$root/usr/local/bin/vmunit-test-ifdown" <<'EOF'
+#!/bin/sh
+echo "$1 $(cat /sys/class/net/$1/operstate 2>/dev/null || echo gone)" >>/run/vmunit-test-ifdown.out
+EOF
+chmod 0755 "$root/usr/local/bin/vmunit-test-ifdown"
 cx ip link add br0 type bridge
 cx ip link set br0 mtu 1400 up
 cx ip addr add 10.77.0.1/24 dev br0
@@ -81,7 +88,7 @@ domain() {
 domain net " vmunit.ip=10.77.0.2/24" \
         "    <interface type='bridge'><mac address='52:54:00:77:00:02'/><source bridge='br0'/><model type='virtio'/></interface>\n" \
         "    <interface type='network'><mac address='52:54:00:77:00:03'/><source network='lan'/><model type='e1000'/><mtu size='1300'/></interface>\n" \
-        "    <interface type='ethernet'><mac address='52:54:00:77:00:04'/><target dev='vmtap0'/><script path='/usr/local/bin/vmunit-test-ifup'/><model type='rtl8139'/></interface>"
+        "    <interface type='ethernet'><mac address='52:54:00:77:00:04'/><target dev='vmtap0'/><script path='/usr/local/bin/vmunit-test-ifup'/><downscript path='/usr/local/bin/vmunit-test-ifdown'/><model type='rtl8139'/></interface>"
 cx systemctl daemon-reload
 
 if ! cx systemctl start vm@net || ! wait_for "$boot_timeout" console_has net VMUNIT-GUEST-READY; then
@@ -103,6 +110,7 @@ tap0=$(link vmtap0)
 check "the ethernet tap vmtap0 exists, up, MAC fe:54:00:77:00:04" grep -q "vmtap0.*UP.*fe:54:00:77:00:04" <<<"$(tr -d '\\' <<<"$tap0" | tr -d '\n')"
 check "vmtap0 is in no bridge" hasnt master "$tap0"
 check "the <script> ran with the tap's name ($(cx cat /run/vmunit-test-ifup.out 2>&1))" has "^vmtap0 " "$(cx cat /run/vmunit-test-ifup.out 2>&1)"
+check "the <downscript> has not run while the VM runs" test -z "$(cx cat /run/vmunit-test-ifdown.out 2>/dev/null)"
 
 pid=$(cx systemctl show -P MainPID machine-net.scope 2>/dev/null || true)
 [[ $pid =~ ^[1-9][0-9]*$ ]] || pid=$(cx pgrep -f 'qemu-system.*guest=net' | head -n 1)
@@ -119,6 +127,8 @@ cx systemctl stop vm@net
 check "after the stop no tap is left" no_taps
 check "br0 has no members" test -z "$(link master br0)"
 check "vmtap0 is gone" test -z "$(link vmtap0)"
+down=$(cx cat /run/vmunit-test-ifdown.out 2>&1 || true)
+check "the <downscript> ran once after the stop, with the tap's name ($down)" test "$down" == "vmtap0 gone"
 
 # --- an existing persistent tap, managed='no' ----------------------------------------------
 cx ip tuntap add dev ptap0 mode tap

@@ -34,6 +34,15 @@ bool test_regenerate(void) {
         return e && streq(e, "1");
 }
 
+char *test_remove_tree(char *root) {
+        char *cmd = test_strdupf("rm -rf '%s'", root);
+
+        cr_assert_eq(system(cmd), 0);
+        free(cmd);
+        free(root);
+        return NULL;
+}
+
 char *test_strdupf(const char *fmt, ...) {
         va_list ap;
         char *s;

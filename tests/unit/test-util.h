@@ -67,5 +67,8 @@ const char *test_errno_name(int r);
  * assertions in .fini, so each test calls this as its last statement. A no-op without ASan. */
 void test_assert_no_leaks(void);
 
+/* rm -rf @root (a temporary tree of the test's own), then frees @root; returns NULL. */
+char *test_remove_tree(char *root);
+
 /* printf into a new string; aborts the test on ENOMEM. */
 char *test_strdupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

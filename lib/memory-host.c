@@ -13,6 +13,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include "cleanup.h"
 #include "macro.h"
 #include "cpuset.h"
 #include "memory-host.h"
@@ -43,28 +44,45 @@ static unsigned page_line(const VmDef *def, int cell) {
         return def->mem.hugepages_line;
 }
 
-int memory_host_check(const VmDef *def, const QemuBuildOptions *opts, char **ret_error) {
-        int r;
+int memory_host_hugepage_uses(const VmDef *def, MemoryHugepageUse **ret, unsigned *ret_n) {
+        unsigned n = 0, max = def->cpu.n_cells + 1 + def->n_memory_devices;
+        MemoryHugepageUse *u = calloc(max, sizeof(*u));
 
+        if (!u)
+                return -ENOMEM;
         for (int cell = def->cpu.n_cells > 0 ? 0 : -1; cell < (int) def->cpu.n_cells || cell < 0; cell++) {
                 uint64_t page = qemu_cell_hugepage_kib(def, cell);
-                if (page && !streq_ptr(def->mem.source_type, "memfd")) {
-                        r = check_hugetlbfs(opts, page, page_line(def, cell), "<memoryBacking><hugepages>",
-                                            ret_error);
-                        if (r < 0)
-                                return r;
-                }
+                if (page && !streq_ptr(def->mem.source_type, "memfd"))
+                        u[n++] = (MemoryHugepageUse) { page, page_line(def, cell), "<memoryBacking><hugepages>" };
                 if (cell < 0)
                         break;
         }
         for (unsigned i = 0; i < def->n_memory_devices; i++) {
                 const VmMemoryDevice *m = &def->memory_devices[i];
                 uint64_t page = qemu_memory_device_hugepage_kib(def, m);
-                if (page) {
-                        r = check_hugetlbfs(opts, page, m->line, "<memory>", ret_error);
-                        if (r < 0)
-                                return r;
-                }
+                if (page)
+                        u[n++] = (MemoryHugepageUse) { page, m->line, "<memory>" };
+        }
+        *ret = u;
+        *ret_n = n;
+        return 0;
+}
+
+int memory_host_check(const VmDef *def, const QemuBuildOptions *opts, char **ret_error) {
+        _cleanup_free_ MemoryHugepageUse *uses = NULL;
+        unsigned n;
+        int r;
+
+        r = memory_host_hugepage_uses(def, &uses, &n);
+        if (r < 0)
+                return r;
+        for (unsigned i = 0; i < n; i++) {
+                r = check_hugetlbfs(opts, uses[i].kib, uses[i].line, uses[i].element, ret_error);
+                if (r < 0)
+                        return r;
+        }
+        for (unsigned i = 0; i < def->n_memory_devices; i++) {
+                const VmMemoryDevice *m = &def->memory_devices[i];
                 if (streq(m->model, "sgx-epc") && access("/dev/sgx_vepc", R_OK | W_OK) < 0) {
                         r = -errno;
                         if (asprintf(ret_error, "%u: <memory model='sgx-epc'>: the host gives no SGX EPC to guests "

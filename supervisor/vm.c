@@ -97,6 +97,7 @@ static void vm_release(Vm *vm, bool kill_qemu) {
         vm->unit = mfree(vm->unit);
         vm_security_restore(vm);
         vm_downscripts_run(vm);
+        vm_memory_release(vm);
         (void) state_runtime_dir_remove(vm->runtime_dir);
 }
 
@@ -394,6 +395,9 @@ static int vm_spawn(Vm *vm) {
         r = state_runtime_dir_prepare(vm->runtime_dir, vm->state_dir, &vm->user);
         if (r < 0)
                 return log_error_errno(r, "Failed to prepare '%s' and '%s': %m", vm->runtime_dir, vm->state_dir);
+        r = vm_memory_prepare(vm);
+        if (r < 0)
+                return r;
 
         r = spawn_qemu(&vm->cmd, &(SpawnConfine) {
                                 .user = &vm->user,
@@ -598,6 +602,7 @@ int vm_start(Vm *vm) {
         /* A previous run whose QEMU is gone: give back what it took before anything else. */
         vm_security_restore(vm);
         vm_downscripts_run(vm);
+        vm_memory_release(vm);
         (void) state_runtime_dir_clean(vm->runtime_dir);
         r = vm_check_files(vm);
         if (r < 0)

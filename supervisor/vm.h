@@ -110,6 +110,12 @@ void vm_graphics_ports_release(Vm *vm);
 int vm_net_open(Vm *vm);
 void vm_net_close(Vm *vm);
 
+/* vm-memory.c: the directories QEMU's memory files go into (MOUNT/vmunit/NAME on each hugetlbfs the
+ * guest uses, STATE_DIR/ram for file-backed memory), made for QEMU's user and recorded in the
+ * runtime dir; vm_memory_release() removes what the record names, with the files inside. */
+int vm_memory_prepare(Vm *vm);
+void vm_memory_release(Vm *vm);
+
 /* vm-downscript.c: an ethernet interface's <downscript> is recorded in the runtime dir with its tap's
  * name once the tap exists, and run (once, with that name) when the VM is released, by whichever
  * process releases it. Recording logs its errors; running logs a failed script as a warning. */

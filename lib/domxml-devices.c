@@ -590,9 +590,63 @@ static int parse_vlan(XmlCtx *c, xmlNode *x, VmVlan *vlan) {
         return 0;
 }
 
+/* <interface type='hostdev'>: an SR-IOV VF given to the guest as a PCI host device, with the MAC (and
+ * VLAN or port profile) libvirt sets on the VF on the host. The device itself is a VmHostdev whose
+ * net links back here; domxml_parse_devices() puts these before the <hostdev>s, as libvirt does. */
+static int parse_interface_hostdev(XmlCtx *c, xmlNode *n, VmNet *net) {
+        unsigned index = (unsigned) (net - c->def->nets);
+        VmHostdev *h;
+        xmlNode *x;
+
+        h = VM_DEVICE_NEW(c->def, hostdevs);
+        if (!h)
+                return xml_oom(c);
+        net = &c->def->nets[index];
+        h->type = (char *) "pci";
+        h->net = index + 1;
+        h->line = net->line;
+        (void) xml_prop_yesno(c, n, "managed", &h->managed);
+        x = xml_child(c, n, "source");
+        if (!x)
+                return xml_fail(c, n, "type='hostdev' needs <source><address .../></source>");
+        if (domxml_parse_pci_source(c, x, &h->source_addr) < 0)
+                return xml_status(c);
+        x = xml_child(c, n, "driver");
+        if (x) {
+                char *name = NULL;
+                (void) xml_prop(c, x, "name", &name);
+                if (name && !streq(name, "vfio"))
+                        return xml_fail(c, x, "PCI assignment driver '%s' is not supported (only 'vfio')", name);
+                net->driver_name = name;
+        }
+        x = xml_child(c, n, "virtualport");
+        if (x && parse_virtualport(c, x, &net->virtualport) < 0)
+                return xml_status(c);
+        if (x && net->virtualport.type && !streq(net->virtualport.type, "802.1Qbg") &&
+            !streq(net->virtualport.type, "802.1Qbh"))
+                return xml_fail(c, x, "virtualport type '%s' is not for a VF (only 802.1Qbg and 802.1Qbh are)",
+                                net->virtualport.type);
+        x = xml_child(c, n, "vlan");
+        if (x && parse_vlan(c, x, &net->vlan) < 0)
+                return xml_status(c);
+        x = xml_child(c, n, "rom");
+        if (x) {
+                (void) xml_prop_onoff(c, x, "bar", &h->rom_bar);
+                (void) xml_prop(c, x, "file", &h->rom_file);
+        }
+        h->failover_pair = net->teaming_persistent;
+        (void) domxml_parse_boot_order(c, n, &h->boot_order);
+        (void) domxml_parse_alias(c, n, &h->alias);
+        net->alias = h->alias;
+        (void) domxml_parse_address(c, n, &h->addr);
+        if (h->addr.type != VM_ADDRESS_NONE && h->addr.type != VM_ADDRESS_PCI)
+                return xml_fail(c, n, "a VF needs a PCI guest address");
+        return xml_status(c);
+}
+
 static int parse_interface(XmlCtx *c, xmlNode *n) {
         static const char * const types[] = { "user", "network", "bridge", "ethernet", "server", "client",
-                                               "mcast", "udp", NULL };
+                                               "mcast", "udp", "hostdev", NULL };
         VmNet *net = VM_DEVICE_NEW(c->def, nets);
         xmlNode *x;
 
@@ -619,6 +673,25 @@ static int parse_interface(XmlCtx *c, xmlNode *n) {
                 if (!net->model || strspn(net->model, "abcdefghijklmnopqrstuvwxyz0123456789-_") != strlen(net->model))
                         return xml_fail(c, x, "invalid NIC model '%s'", strempty(net->model));
         }
+        x = xml_child(c, n, "teaming");
+        if (x) {
+                /* virtio failover (libvirt's <teaming>): a virtio NIC and a VF the guest bonds */
+                (void) xml_prop_choice(c, x, "type", (const char * const[]) { "persistent", "transient", NULL },
+                                       &net->teaming_type);
+                (void) xml_prop(c, x, "persistent", &net->teaming_persistent);
+                if (!net->teaming_type)
+                        return xml_fail(c, x, "missing attribute 'type'");
+                if (streq(net->teaming_type, "persistent") && net->teaming_persistent)
+                        return xml_fail(c, x, "persistent= is for type='transient'");
+                if (streq(net->teaming_type, "transient") && !net->teaming_persistent)
+                        return xml_fail(c, x, "type='transient' needs persistent='ALIAS' of its virtio twin");
+                if (streq(net->teaming_type, "persistent") && !streq_ptr(net->model, "virtio"))
+                        return xml_fail(c, x, "type='persistent' is for a virtio NIC");
+                if (streq(net->teaming_type, "transient") && !streq(net->type, "hostdev"))
+                        return xml_fail(c, x, "type='transient' is for an <interface type='hostdev'>");
+        }
+        if (streq(net->type, "hostdev"))
+                return parse_interface_hostdev(c, n, net);
         x = xml_child(c, n, "source");
         if (x) {
                 (void) xml_prop(c, x, "network", &net->source_network);
@@ -1234,6 +1307,46 @@ static void assign_controller_indexes(VmDef *def) {
         }
 }
 
+/* libvirt lists the VFs of <interface type='hostdev'> before the <hostdev>s, wherever they are in the
+ * document: the order their PCI slots and ids are given in. */
+static int interfaces_hostdevs_first(XmlCtx *c) {
+        VmDef *def = c->def;
+        VmHostdev *sorted;
+        unsigned k = 0;
+
+        if (def->n_hostdevs < 2)
+                return 0;
+        sorted = vm_def_alloc(def, def->n_hostdevs * sizeof(*sorted));
+        if (!sorted)
+                return xml_oom(c);
+        for (unsigned pass = 0; pass < 2; pass++)
+                for (unsigned i = 0; i < def->n_hostdevs; i++)
+                        if ((def->hostdevs[i].net != 0) == (pass == 0))
+                                sorted[k++] = def->hostdevs[i];
+        memcpy(def->hostdevs, sorted, def->n_hostdevs * sizeof(*sorted));
+        return 0;
+}
+
+/* A transient <teaming> (of a VF) names the alias of a persistent one (the virtio NIC of the pair). */
+static int check_teaming(XmlCtx *c, xmlNode *devices) {
+        const VmDef *def = c->def;
+
+        for (unsigned i = 0; i < def->n_hostdevs; i++) {
+                const VmHostdev *h = &def->hostdevs[i];
+                bool found = false;
+                if (!h->failover_pair)
+                        continue;
+                for (unsigned j = 0; j < def->n_nets && !found; j++)
+                        found = streq_ptr(def->nets[j].teaming_type, "persistent") &&
+                                streq_ptr(def->nets[j].alias, h->failover_pair);
+                if (!found)
+                        return xml_fail(c, devices, "<%s> (line %u): <teaming persistent='%s'> names no virtio "
+                                        "<interface> with <teaming type='persistent'> and that <alias>",
+                                        h->net ? "interface" : "hostdev", h->line, h->failover_pair);
+        }
+        return xml_status(c);
+}
+
 int domxml_parse_devices(XmlCtx *c, xmlNode *devices) {
         static const struct {
                 const char *name;
@@ -1308,5 +1421,8 @@ int domxml_parse_devices(XmlCtx *c, xmlNode *devices) {
         }
         xml_mark(devices);
         assign_controller_indexes(c->def);
-        return xml_status(c);
+        r = interfaces_hostdevs_first(c);
+        if (r < 0)
+                return r;
+        return check_teaming(c, devices);
 }

@@ -65,6 +65,24 @@ static int parse_hostdev_vhost_scsi(XmlCtx *c, xmlNode *n, VmHostdev *h) {
         return xml_status(c);
 }
 
+int domxml_parse_pci_source(XmlCtx *c, xmlNode *source, VmAddress *ret) {
+        xmlNode *a = xml_child(c, source, "address");
+        char *type = NULL;
+
+        if (!a)
+                return xml_fail(c, source, "missing <address>");
+        if (xml_prop(c, a, "type", &type) > 0 && !streq(type, "pci"))
+                return xml_fail(c, a, "a host PCI address needs type='pci', not '%s'", type);
+        ret->type = VM_ADDRESS_PCI;
+        (void) xml_prop_hex(c, a, "domain", &ret->domain);
+        (void) xml_prop_hex(c, a, "bus", &ret->bus);
+        (void) xml_prop_hex(c, a, "slot", &ret->slot);
+        (void) xml_prop_hex(c, a, "function", &ret->function);
+        if (ret->domain > 0xffff || ret->bus > 0xff || ret->slot > 0x1f || ret->function > 7)
+                return xml_fail(c, a, "host PCI address out of range");
+        return xml_status(c);
+}
+
 static int parse_hostdev(XmlCtx *c, xmlNode *n) {
         VmHostdev *h = VM_DEVICE_NEW(c->def, hostdevs);
         char *mode = NULL;
@@ -94,17 +112,8 @@ static int parse_hostdev(XmlCtx *c, xmlNode *n) {
         if (!s)
                 return xml_fail(c, n, "missing <source>");
         if (streq(h->type, "pci")) {
-                a = xml_child(c, s, "address");
-                if (!a)
-                        return xml_fail(c, s, "missing <address>");
-                h->source_addr.type = VM_ADDRESS_PCI;
-                (void) xml_prop_hex(c, a, "domain", &h->source_addr.domain);
-                (void) xml_prop_hex(c, a, "bus", &h->source_addr.bus);
-                (void) xml_prop_hex(c, a, "slot", &h->source_addr.slot);
-                (void) xml_prop_hex(c, a, "function", &h->source_addr.function);
-                if (h->source_addr.domain > 0xffff || h->source_addr.bus > 0xff || h->source_addr.slot > 0x1f ||
-                    h->source_addr.function > 7)
-                        return xml_fail(c, a, "host PCI address out of range");
+                if (domxml_parse_pci_source(c, s, &h->source_addr) < 0)
+                        return xml_status(c);
         } else if (streq(h->type, "usb")) {
                 xmlNode *v = xml_child(c, s, "vendor"), *p = xml_child(c, s, "product");
                 (void) xml_prop_choice(c, s, "guestReset", (const char * const[]) { "off", "uninitialized", "on",
@@ -149,6 +158,16 @@ static int parse_hostdev(XmlCtx *c, xmlNode *n) {
         if (x) {
                 (void) xml_prop_onoff(c, x, "bar", &h->rom_bar);
                 (void) xml_prop(c, x, "file", &h->rom_file);
+        }
+        x = xml_child(c, n, "teaming");
+        if (x) {
+                char *type = NULL;
+                if (xml_prop(c, x, "type", &type) <= 0 || !streq(type, "transient"))
+                        return xml_fail(c, x, "a host device's teaming is type='transient'");
+                if (xml_prop(c, x, "persistent", &h->failover_pair) <= 0)
+                        return xml_fail(c, x, "type='transient' needs persistent='ALIAS' of its virtio twin");
+                if (!streq(h->type, "pci"))
+                        return xml_fail(c, x, "teaming is for a PCI host device");
         }
         (void) domxml_parse_boot_order(c, n, &h->boot_order);
         (void) domxml_parse_alias(c, n, &h->alias);

@@ -374,9 +374,60 @@ static void write_vlan(XmlWriter *x, const VmVlan *vlan) {
         xw_end(x);
 }
 
-static void write_interface(XmlWriter *x, const VmNet *n) {
+static void write_teaming(XmlWriter *x, const VmNet *n) {
+        if (!n->teaming_type)
+                return;
+        xw_start(x, "teaming");
+        xw_attr(x, "type", n->teaming_type);
+        xw_attr(x, "persistent", n->teaming_persistent);
+        xw_end(x);
+}
+
+/* <interface type='hostdev'>: the VF's host side here, the device in its VmHostdev. */
+static void write_interface_hostdev(XmlWriter *x, const VmDef *def, const VmNet *n, unsigned index) {
+        const VmHostdev *h = NULL;
+
+        for (unsigned i = 0; i < def->n_hostdevs && !h; i++)
+                if (def->hostdevs[i].net == index + 1)
+                        h = &def->hostdevs[i];
+        xw_attr_yesno(x, "managed", h ? h->managed : VM_TRISTATE_ABSENT);
+        if (n->mac) {
+                xw_start(x, "mac");
+                xw_attr(x, "address", n->mac);
+                xw_end(x);
+        }
+        if (h) {
+                xw_start(x, "source");
+                xw_pci_source(x, &h->source_addr);
+                xw_end(x);
+        }
+        if (n->driver_name) {
+                xw_start(x, "driver");
+                xw_attr(x, "name", n->driver_name);
+                xw_end(x);
+        }
+        if (n->vlan.n_tags)
+                write_vlan(x, &n->vlan);
+        if (n->virtualport.present)
+                write_virtualport(x, &n->virtualport);
+        if (n->model) {
+                xw_start(x, "model");
+                xw_attr(x, "type", n->model);
+                xw_end(x);
+        }
+        write_teaming(x, n);
+        if (h)
+                xw_hostdev_tail(x, h);
+        xw_end(x);
+}
+
+static void write_interface(XmlWriter *x, const VmDef *def, const VmNet *n, unsigned index) {
         xw_start(x, "interface");
         xw_attr(x, "type", n->type);
+        if (streq(n->type, "hostdev")) {
+                write_interface_hostdev(x, def, n, index);
+                return;
+        }
         xw_attr_yesno(x, "trustGuestRxFilters", n->trust_guest_rx_filters);
         if (n->mac) {
                 xw_start(x, "mac");
@@ -430,6 +481,7 @@ static void write_interface(XmlWriter *x, const VmNet *n) {
                 xw_attr(x, "type", n->model);
                 xw_end(x);
         }
+        write_teaming(x, n);
         if (n->driver_name || n->queues || xw_virtio_opts_set(&n->virtio)) {
                 xw_start(x, "driver");
                 xw_attr(x, "name", n->driver_name);
@@ -761,7 +813,7 @@ void xw_devices(XmlWriter *x, const VmDef *def) {
         for (unsigned i = 0; i < def->n_controllers; i++)
                 write_controller(x, &def->controllers[i]);
         for (unsigned i = 0; i < def->n_nets; i++)
-                write_interface(x, &def->nets[i]);
+                write_interface(x, def, &def->nets[i], i);
         for (unsigned i = 0; i < def->n_smartcards; i++) {
                 const VmSmartcard *s = &def->smartcards[i];
                 xw_start(x, "smartcard");

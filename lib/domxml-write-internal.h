@@ -63,3 +63,8 @@ void xw_virtio_driver(XmlWriter *x, const VmVirtioOpts *o);    /* a <driver> wit
 void xw_network_source(XmlWriter *x, const VmDiskSource *src);
 void xw_numatune(XmlWriter *x, const VmNumatune *t);
 void xw_more_devices(XmlWriter *x, const VmDef *def);
+
+/* A host PCI device's <source><address .../> (inside an open <source>), and the <rom>, <boot>,
+ * <alias> and <address> that end a <hostdev> or an <interface type='hostdev'>. */
+void xw_pci_source(XmlWriter *x, const VmAddress *s);
+void xw_hostdev_tail(XmlWriter *x, const VmHostdev *h);

@@ -108,12 +108,7 @@ static void write_hostdev(XmlWriter *x, const VmHostdev *h) {
                 xw_attr(x, "protocol", "vhost");
                 xw_attr(x, "wwpn", h->wwpn);
         } else if (streq(h->type, "pci")) {
-                xw_start(x, "address");
-                xw_attrf(x, "domain", "0x%04x", s->domain);
-                xw_attrf(x, "bus", "0x%02x", s->bus);
-                xw_attrf(x, "slot", "0x%02x", s->slot);
-                xw_attrf(x, "function", "0x%x", s->function);
-                xw_end(x);
+                xw_pci_source(x, s);
         } else if (streq(h->type, "usb")) {
                 xw_attr(x, "guestReset", h->guest_reset_mode);
                 if (h->usb_by_id) {
@@ -145,6 +140,26 @@ static void write_hostdev(XmlWriter *x, const VmHostdev *h) {
                 xw_empty(x, "readonly");
         if (h->shareable)
                 xw_empty(x, "shareable");
+        if (h->failover_pair) {
+                xw_start(x, "teaming");
+                xw_attr(x, "type", "transient");
+                xw_attr(x, "persistent", h->failover_pair);
+                xw_end(x);
+        }
+        xw_hostdev_tail(x, h);
+        xw_end(x);
+}
+
+void xw_pci_source(XmlWriter *x, const VmAddress *s) {
+        xw_start(x, "address");
+        xw_attrf(x, "domain", "0x%04x", s->domain);
+        xw_attrf(x, "bus", "0x%02x", s->bus);
+        xw_attrf(x, "slot", "0x%02x", s->slot);
+        xw_attrf(x, "function", "0x%x", s->function);
+        xw_end(x);
+}
+
+void xw_hostdev_tail(XmlWriter *x, const VmHostdev *h) {
         if (h->rom_bar || h->rom_file) {
                 xw_start(x, "rom");
                 xw_attr_onoff(x, "bar", h->rom_bar);
@@ -154,7 +169,6 @@ static void write_hostdev(XmlWriter *x, const VmHostdev *h) {
         xw_boot_order(x, h->boot_order);
         xw_alias(x, h->alias);
         xw_address(x, &h->addr);
-        xw_end(x);
 }
 
 /* A virtiofs <binary>, in libvirt's order of its children. */
@@ -337,7 +351,8 @@ void xw_more_devices(XmlWriter *x, const VmDef *def) {
         for (unsigned i = 0; i < def->n_filesystems; i++)
                 write_filesystem(x, &def->filesystems[i]);
         for (unsigned i = 0; i < def->n_hostdevs; i++)
-                write_hostdev(x, &def->hostdevs[i]);
+                if (!def->hostdevs[i].net)     /* an <interface type='hostdev'>: written with the interfaces */
+                        write_hostdev(x, &def->hostdevs[i]);
         for (unsigned i = 0; i < def->n_hubs; i++) {
                 xw_start(x, "hub");
                 xw_attr(x, "type", "usb");

@@ -203,6 +203,8 @@ typedef struct VmNet {
         VmTristate trust_guest_rx_filters;
         VmVirtualPort virtualport;
         VmVlan vlan;
+        char *teaming_type;             /* <teaming type=>: persistent (the virtio NIC), transient (the VF) */
+        char *teaming_persistent;       /* transient: the alias of its persistent twin */
         char *script;
         char *downscript;               /* ethernet <downscript path=>: run with the tap's name at stop */
         unsigned line;                  /* of <interface> in the domain XML, for messages */
@@ -350,6 +352,9 @@ typedef struct VmHostdev {
         VmAddress addr;
         unsigned boot_order;
         char *alias;
+        char *failover_pair;            /* <teaming type='transient' persistent=ALIAS>: its virtio twin */
+        unsigned net;                   /* 1 + the index of the <interface type='hostdev'> (an SR-IOV VF) it
+                                           is, whose MAC and VLAN are set on the host; 0 = a <hostdev> */
 } VmHostdev;
 
 typedef struct VmHub {

@@ -265,6 +265,8 @@ void qemu_build_nets(QemuBuild *b) {
                 char nid[32], id[32];
                 Props p;
 
+                if (streq(n->type, "hostdev"))
+                        continue;       /* a VF: a vfio-pci device among the host devices */
                 snprintf(nid, sizeof(nid), "hostnet%u", i);
                 snprintf(id, sizeof(id), "net%u", i);
                 props_init(&p);
@@ -310,6 +312,8 @@ void qemu_build_nets(QemuBuild *b) {
                 if (streq(model, "virtio")) {
                         props_str(&p, "driver", "virtio-net-pci");
                         qb_virtio_props(&p, &n->virtio);
+                        if (streq_ptr(n->teaming_type, "persistent"))
+                                props_bool(&p, "failover", true);
                 } else
                         props_str(&p, "driver", model);
                 if (n->queues > 1 && streq(model, "virtio")) {

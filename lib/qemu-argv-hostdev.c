@@ -87,6 +87,8 @@ void qemu_build_hostdevs(QemuBuild *b) {
                         props_strf(&p, "host", "%04x:%02x:%02x.%x", h->source_addr.domain, h->source_addr.bus,
                                    h->source_addr.slot, h->source_addr.function);
                         props_str(&p, "id", h->alias ?: id);
+                        if (h->failover_pair)
+                                props_str(&p, "failover_pair_id", h->failover_pair);
                         qb_bootindex(&p, h->boot_order);
                         if (h->rom_bar != VM_TRISTATE_ABSENT)
                                 props_uint(&p, "rombar", h->rom_bar == VM_TRISTATE_ON);

@@ -774,6 +774,8 @@ static unsigned collect_devices(QemuBuild *b, PciDev *out, unsigned max) {
                 ADD(&def->filesystems[i].addr, endpoint(b, true), "<filesystem> %u", i);
         for (unsigned i = 0; i < def->n_nets; i++) {
                 const char *m = def->nets[i].model ?: "rtl8139";
+                if (streq(def->nets[i].type, "hostdev"))
+                        continue;       /* a VF: its VmHostdev takes the slot, with the host devices */
                 ADD(&def->nets[i].addr, endpoint(b, streq(m, "virtio") || streq(m, "e1000e") || streq(m, "igb")),
                     "<interface> %u", i);
         }
@@ -1254,7 +1256,7 @@ int qemu_prepare(QemuBuild *b) {
                 v->model = (char *) "cirrus";
         }
         for (unsigned i = 0; i < def->n_nets; i++)
-                if (!def->nets[i].model)
+                if (!def->nets[i].model && !streq(def->nets[i].type, "hostdev"))
                         def->nets[i].model = (char *) "rtl8139";
         for (unsigned i = 1; i < def->n_videos; i++)
                 if (def->videos[i].primary == VM_TRISTATE_ON) {

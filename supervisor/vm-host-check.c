@@ -38,6 +38,17 @@ static int check_scsi_generic(Vm *vm, const VmHostdev *h) {
 }
 
 static int check_hostdev(Vm *vm, const VmHostdev *h) {
+        if (h->net)
+                return HOST_FAIL(vm, h->line, -EOPNOTSUPP, "<interface type='hostdev'>: SR-IOV VFs are not supported by "
+                                 "the supervisor yet (it does not set the VF's MAC address and VLAN on the host, nor "
+                                 "bind it to vfio-pci)");
+        if (streq(h->type, "pci"))
+                return HOST_FAIL(vm, h->line, -EOPNOTSUPP, "<hostdev type='pci'>: PCI device assignment is not "
+                                 "supported by the supervisor yet (it does not bind the device to vfio-pci nor grant "
+                                 "QEMU its VFIO group)");
+        if (streq(h->type, "usb"))
+                return HOST_FAIL(vm, h->line, -EOPNOTSUPP, "<hostdev type='usb'>: USB device assignment is not "
+                                 "supported by the supervisor yet (it does not grant QEMU the device node)");
         if (streq(h->type, "scsi"))
                 return check_scsi_generic(vm, h);
         if (streq(h->type, "scsi_host") && access("/dev/vhost-scsi", R_OK | W_OK) < 0)

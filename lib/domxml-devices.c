@@ -738,6 +738,10 @@ static int parse_interface(XmlCtx *c, xmlNode *n) {
                 (void) xml_prop_choice(c, x, "name", (const char * const[]) { "qemu", "vhost", NULL }, &net->driver_name);
                 (void) domxml_parse_virtio_opts(c, x, &net->virtio);
                 (void) xml_prop_uint(c, x, "queues", &net->queues);
+                (void) xml_prop_onoff(c, x, "rss", &net->rss);
+                (void) xml_prop_onoff(c, x, "rss_hash_report", &net->rss_hash_report);
+                if ((net->rss || net->rss_hash_report) && !streq_ptr(net->model, "virtio"))
+                        return xml_fail(c, x, "rss and rss_hash_report are for a virtio NIC");
         }
         x = xml_child(c, n, "rom");
         if (x) {
@@ -971,8 +975,17 @@ static int parse_video(XmlCtx *c, xmlNode *n) {
         (void) xml_prop_uint(c, m, "vram64", &v->vram64_kib);
         (void) xml_prop_uint(c, m, "heads", &v->heads);
         (void) xml_prop_yesno(c, m, "primary", &v->primary);
-        if (xml_child(c, m, "acceleration"))
-                return xml_fail(c, m, "3D acceleration is not supported");
+        xmlNode *acc = xml_child(c, m, "acceleration");
+        if (acc) {
+                VmTristate accel2d = VM_TRISTATE_ABSENT;
+                (void) xml_prop_yesno(c, acc, "accel3d", &v->accel3d);
+                (void) xml_prop_yesno(c, acc, "accel2d", &accel2d);
+                (void) xml_prop(c, acc, "rendernode", &v->render_node);
+                if (accel2d == VM_TRISTATE_ON)
+                        return xml_fail(c, acc, "2D acceleration is not supported by QEMU");
+                if (v->render_node && (v->render_node[0] != '/' || strchr(v->render_node, ',')))
+                        return xml_fail(c, acc, "rendernode must be an absolute path (without ',')");
+        }
         {
                 xmlNode *d = xml_child(c, n, "driver");
                 char *name = NULL;
@@ -985,6 +998,11 @@ static int parse_video(XmlCtx *c, xmlNode *n) {
                 }
                 (void) domxml_parse_virtio_opts(c, d, &v->virtio);
         }
+        /* 3D: the vhost-user-gpu backend renders on the node, or QEMU's own virgl device */
+        if (v->accel3d == VM_TRISTATE_ON && !streq(v->model, "virtio"))
+                return xml_fail(c, acc, "3D acceleration is for <model type='virtio'>");
+        if (v->render_node && !streq_ptr(v->driver_name, "vhostuser"))
+                return xml_fail(c, acc, "rendernode is for <driver name='vhostuser'>");
         (void) domxml_parse_alias(c, n, &v->alias);
         (void) domxml_parse_address(c, n, &v->addr);
         return xml_status(c);

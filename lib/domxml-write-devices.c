@@ -482,12 +482,14 @@ static void write_interface(XmlWriter *x, const VmDef *def, const VmNet *n, unsi
                 xw_end(x);
         }
         write_teaming(x, n);
-        if (n->driver_name || n->queues || xw_virtio_opts_set(&n->virtio)) {
+        if (n->driver_name || n->queues || xw_virtio_opts_set(&n->virtio) || n->rss || n->rss_hash_report) {
                 xw_start(x, "driver");
                 xw_attr(x, "name", n->driver_name);
                 xw_virtio_opts(x, &n->virtio);
                 if (n->queues)
                         xw_attr_uint(x, "queues", n->queues);
+                xw_attr_onoff(x, "rss", n->rss);
+                xw_attr_onoff(x, "rss_hash_report", n->rss_hash_report);
                 xw_end(x);
         }
         if (n->link_state) {
@@ -637,6 +639,12 @@ static void write_video(XmlWriter *x, const VmVideo *v) {
         if (v->heads)
                 xw_attr_uint(x, "heads", v->heads);
         xw_attr_yesno(x, "primary", v->primary);
+        if (v->accel3d || v->render_node) {
+                xw_start(x, "acceleration");
+                xw_attr_yesno(x, "accel3d", v->accel3d);
+                xw_attr(x, "rendernode", v->render_node);
+                xw_end(x);
+        }
         xw_end(x);
         if (v->driver_name) {
                 xw_start(x, "driver");

@@ -211,6 +211,7 @@ typedef struct VmNet {
         unsigned mtu;
         unsigned queues;
         char *driver_name;              /* vhost, qemu */
+        VmTristate rss, rss_hash_report;        /* virtio-net receive side scaling, hash reports */
         char *link_state;
         unsigned boot_order;
         char *rom_file;
@@ -294,6 +295,7 @@ typedef struct VmVideo {
         unsigned vram_kib, ram_kib, vgamem_kib, vram64_kib;
         unsigned heads;
         VmTristate primary, accel3d;
+        char *render_node;              /* <acceleration rendernode=>: for the vhost-user-gpu backend */
         char *driver_name;              /* vhostuser, qemu */
         VmAddress addr;
         char *alias;

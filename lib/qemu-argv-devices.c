@@ -316,6 +316,10 @@ void qemu_build_nets(QemuBuild *b) {
                                 props_bool(&p, "failover", true);
                 } else
                         props_str(&p, "driver", model);
+                if (n->rss != VM_TRISTATE_ABSENT)
+                        props_bool(&p, "rss", n->rss == VM_TRISTATE_ON);
+                if (n->rss_hash_report != VM_TRISTATE_ABSENT)
+                        props_bool(&p, "hash", n->rss_hash_report == VM_TRISTATE_ON);
                 if (n->queues > 1 && streq(model, "virtio")) {
                         props_bool(&p, "mq", true);
                         props_uint(&p, "vectors", 2 * n->queues + 2);
@@ -633,7 +637,10 @@ void qemu_build_videos(QemuBuild *b) {
                         props_uint(&p, "max_outputs", v->heads ?: 1);
                         props_str(&p, "chardev", chr);
                 } else if (streq(v->model, "virtio")) {
-                        props_str(&p, "driver", primary ? "virtio-vga" : "virtio-gpu-pci");
+                        if (v->accel3d == VM_TRISTATE_ON)       /* virgl, drawn by QEMU's OpenGL display */
+                                props_str(&p, "driver", primary ? "virtio-vga-gl" : "virtio-gpu-gl-pci");
+                        else
+                                props_str(&p, "driver", primary ? "virtio-vga" : "virtio-gpu-pci");
                         qb_virtio_props(&p, &v->virtio);
                         props_str(&p, "id", v->alias ?: id);
                         props_uint(&p, "max_outputs", v->heads ?: 1);

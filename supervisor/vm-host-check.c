@@ -78,10 +78,15 @@ int vm_host_check(Vm *vm) {
                                          "node (/dev/dri) is not supported by the supervisor yet (it does not grant "
                                          "QEMU the node)", g->type, streq(g->type, "spice") ? "<gl enable='yes'>" : "");
         }
-        for (unsigned i = 0; i < def->n_videos; i++)
+        for (unsigned i = 0; i < def->n_videos; i++) {
+                if (def->videos[i].accel3d == VM_TRISTATE_ON && !streq_ptr(def->videos[i].driver_name, "vhostuser"))
+                        return HOST_FAIL(vm, def->videos[i].line, -EOPNOTSUPP, "<video><acceleration accel3d='yes'>: "
+                                         "virgl needs OpenGL on a host render node (/dev/dri), which the supervisor "
+                                         "does not grant QEMU yet");
                 if (streq_ptr(def->videos[i].driver_name, "vhostuser"))
                         return HOST_FAIL(vm, def->videos[i].line, -EOPNOTSUPP, "<video><driver name='vhostuser'>: "
                                          "the supervisor does not run vhost-user-gpu backends yet");
+        }
         for (unsigned i = 0; i < def->n_hostdevs; i++) {
                 r = check_hostdev(vm, &def->hostdevs[i]);
                 if (r < 0)

@@ -374,7 +374,7 @@ static void build_disk_device(QemuBuild *b, const VmDisk *d, const char *node) {
 
 void qemu_build_disks(QemuBuild *b) {
         VmDef *def = b->def;
-        unsigned counter = 0, fd_boot[2] = {};
+        unsigned fd_boot[2] = {};
         bool have_fdc = false;
 
         for (unsigned i = 0; i < def->n_disks; i++)
@@ -403,19 +403,20 @@ void qemu_build_disks(QemuBuild *b) {
 
         for (unsigned i = 0; i < def->n_disks; i++) {
                 const VmDisk *d = &def->disks[i];
-                char node[64], cor[80], prefix[64] = "vmunit";
-                unsigned shared_counter = 0;
+                char node[64], cor[80], prefix[64];
+                unsigned counter = 0;
                 const char *dev_node = NULL;
 
-                if (d->transient_share_backing) {
-                        /* Plugged in after start (qemu-transient.c), over the original opened read-only;
-                         * its nodes are named apart, so that the others' names do not depend on it. */
-                        if (!b->opts->transient_shared_disks)
-                                continue;
-                        snprintf(prefix, sizeof(prefix), "vmunit-%s", d->dst);
-                }
+                /* A shareBacking transient disk is plugged in after start (qemu-transient.c), over the
+                 * original opened read-only. */
+                if (d->transient_share_backing && !b->opts->transient_shared_disks)
+                        continue;
+                /* Node names come from the target, never from the disk's place in the list: a disk
+                 * detached from the running VM must not rename the others, nor may a new one take a
+                 * name in use (QEMU's limit is 31 characters; targets are at most 7). */
+                snprintf(prefix, sizeof(prefix), "vmunit-%s", d->dst);
                 if (d->src.path || d->src.protocol) {
-                        build_source(b, d, &d->src, prefix, d->transient_share_backing ? &shared_counter : &counter,
+                        build_source(b, d, &d->src, prefix, &counter,
                                      d->readonly || d->device == VM_DISK_DEVICE_CDROM || d->transient_share_backing,
                                      node, sizeof(node));
                         dev_node = node;

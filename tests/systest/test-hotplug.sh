@@ -126,6 +126,30 @@ check "detach-device: user NIC ($out)" has "Device detached successfully" "$out"
 check "query-pci: net0 gone" hasnt '"qdev_id":"net0"' "$(qmp query-pci)"
 check "dumpxml: the NIC gone" hasnt "52:54:00:aa:bb:01" "$(cx vmctl dumpxml hp 2>&1 || true)"
 
+# --- detaching a disk from the middle renames nothing -----------------------------------------
+# Block node names follow the target (vmunit-vdc-1-format), not the disk's place in the list: after vdc
+# goes, vdd is still found by its names, and a new vde takes none in use.
+for t in c d e; do
+        truncate -s 1M "$root/srv/hp/$t.img"
+        printf "<disk type='file'><driver name='qemu' type='raw'/><source file='/srv/hp/%s.img'/><target dev='vd%s' bus='virtio'/></disk>\n" \
+                "$t" "$t" >"$root/srv/hp/vd$t.xml"
+done
+for t in c d; do
+        out=$(cx vmctl attach-device hp /srv/hp/vd$t.xml 2>&1 || true)
+        check "attach vd$t ($out)" has "Device attached successfully" "$out"
+done
+out=$(cx vmctl detach-device hp /srv/hp/vdc.xml 2>&1 || true)
+check "detach vdc, the first of two ($out)" has "Device detached successfully" "$out"
+out=$(cx vmctl attach-device hp /srv/hp/vde.xml 2>&1 || true)
+check "attach vde after it ($out)" has "Device attached successfully" "$out"
+check "query-named-block-nodes: vdd's and vde's nodes by their targets" \
+        grep -q 'vmunit-vdd-1-format.*vmunit-vde-1-format\|vmunit-vde-1-format.*vmunit-vdd-1-format' <<<"$(qmp query-named-block-nodes)"
+for t in d e; do
+        out=$(cx vmctl detach-device hp /srv/hp/vd$t.xml 2>&1 || true)
+        check "detach vd$t ($out)" has "Device detached successfully" "$out"
+done
+check "no node of vdc, vdd or vde is left" hasnt 'vmunit-vd[cde]-' "$(qmp query-named-block-nodes)"
+
 # --- the stop gives back a disk that stayed attached ----------------------------------------
 out=$(cx vmctl attach-device hp /srv/hp/disk.xml 2>&1 || true)
 check "attach-device again ($out)" has "Device attached successfully" "$out"

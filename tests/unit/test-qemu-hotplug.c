@@ -68,14 +68,14 @@ Test(qemu_hotplug, attach_virtio_disk_q35_takes_the_spare_root_port) {
         cr_assert_str_eq(h.device_id, "virtio-disk1");
         cr_assert_str_eq(str(h.commands),
                 "[{\"execute\":\"blockdev-add\",\"arguments\":{\"driver\":\"file\",\"filename\":\"\\/var\\/lib\\/img\\/b.raw\","
-                "\"node-name\":\"vmunit-2-storage\",\"auto-read-only\":true,\"discard\":\"unmap\"}},"
-                "{\"execute\":\"blockdev-add\",\"arguments\":{\"node-name\":\"vmunit-2-format\",\"read-only\":false,"
-                "\"driver\":\"raw\",\"file\":\"vmunit-2-storage\"}},"
+                "\"node-name\":\"vmunit-vdb-1-storage\",\"auto-read-only\":true,\"discard\":\"unmap\"}},"
+                "{\"execute\":\"blockdev-add\",\"arguments\":{\"node-name\":\"vmunit-vdb-1-format\",\"read-only\":false,"
+                "\"driver\":\"raw\",\"file\":\"vmunit-vdb-1-storage\"}},"
                 "{\"execute\":\"device_add\",\"arguments\":{\"driver\":\"virtio-blk-pci\",\"bus\":\"pci.5\",\"addr\":\"0x0\","
-                "\"drive\":\"vmunit-2-format\",\"id\":\"virtio-disk1\"}}]");
+                "\"drive\":\"vmunit-vdb-1-format\",\"id\":\"virtio-disk1\"}}]");
         cr_assert_str_eq(str(h.rollback),
-                "[{\"execute\":\"blockdev-del\",\"arguments\":{\"node-name\":\"vmunit-2-storage\"}},"
-                "{\"execute\":\"blockdev-del\",\"arguments\":{\"node-name\":\"vmunit-2-format\"}},null]");
+                "[{\"execute\":\"blockdev-del\",\"arguments\":{\"node-name\":\"vmunit-vdb-1-storage\"}},"
+                "{\"execute\":\"blockdev-del\",\"arguments\":{\"node-name\":\"vmunit-vdb-1-format\"}},null]");
         cr_assert_eq(json_object_array_length(h.after), 0);
         cr_assert_not_null(h.disk);
         cr_assert_str_eq(h.disk->src.path, "/var/lib/img/b.raw");
@@ -101,7 +101,7 @@ Test(qemu_hotplug, attach_scsi_disk_pc_goes_on_the_controller) {
         json_object *dev = json_object_array_get_idx(h.commands, 2);
         cr_assert_str_eq(str(dev), "{\"execute\":\"device_add\",\"arguments\":{\"driver\":\"scsi-hd\",\"bus\":\"scsi0.0\","
                          "\"channel\":0,\"scsi-id\":0,\"lun\":0,\"device_id\":\"drive-scsi0-0-0-0\","
-                         "\"drive\":\"vmunit-1-format\",\"id\":\"scsi0-0-0-0\"}}");
+                         "\"drive\":\"vmunit-sda-1-format\",\"id\":\"scsi0-0-0-0\"}}");
         cr_assert_str_eq(json_object_get_string(json_object_object_get(
                                  json_object_object_get(json_object_array_get_idx(h.commands, 1), "arguments"), "driver")),
                          "qcow2");
@@ -136,8 +136,8 @@ Test(qemu_hotplug, detach_disk_then_backends_after_deleted) {
         cr_assert_str_eq(h.target, "vda");
         cr_assert_str_eq(str(h.commands), "[{\"execute\":\"device_del\",\"arguments\":{\"id\":\"virtio-disk0\"}}]");
         cr_assert_str_eq(str(h.after),
-                "[{\"execute\":\"blockdev-del\",\"arguments\":{\"node-name\":\"vmunit-1-format\"}},"
-                "{\"execute\":\"blockdev-del\",\"arguments\":{\"node-name\":\"vmunit-1-storage\"}}]");
+                "[{\"execute\":\"blockdev-del\",\"arguments\":{\"node-name\":\"vmunit-vda-1-format\"}},"
+                "{\"execute\":\"blockdev-del\",\"arguments\":{\"node-name\":\"vmunit-vda-1-storage\"}}]");
         cr_assert_eq(h.def->n_disks, 0);
         cr_assert_eq(domxml_write(h.def, &after, &error), 0, "%s", error);
         cr_assert_null(strstr(after, "<disk"), "%s", after);

@@ -56,11 +56,11 @@ Test(transient, plan) {
 
         /* the plain ones: their format nodes on the start's command line, no objects of their own */
         t = find(&p, "vdb");
-        cr_assert_str_eq(t->base_node, "vmunit-1-format");
+        cr_assert_str_eq(t->base_node, "vmunit-vdb-1-format");
         cr_assert_str_eq(t->overlay, "/run/vmunit/test/transient-vdb.qcow2");
         cr_assert_null(t->backends);
         cr_assert_null(t->device);
-        cr_assert_str_eq(find(&p, "hda")->base_node, "vmunit-2-format");
+        cr_assert_str_eq(find(&p, "hda")->base_node, "vmunit-hda-1-format");
 
         /* shareBacking on virtio: the original read-only, the device on the overlay at its slot */
         t = find(&p, "vda");
@@ -95,7 +95,7 @@ Test(transient, plan) {
         assert_json(qemu_transient_overlay_create(t, 4096),
                     "{\"job-id\":\"vmunit-tr-vdb\",\"options\":{\"driver\":\"qcow2\",\"file\":\"vmunit-tr-vdb-storage\","
                     "\"size\":4096,\"backing-file\":\"/var/lib/vmunit-images/data.img\",\"backing-fmt\":\"raw\"}}");
-        assert_json(qemu_transient_snapshot(t), "{\"node\":\"vmunit-1-format\",\"overlay\":\"vmunit-tr-vdb-format\"}");
+        assert_json(qemu_transient_snapshot(t), "{\"node\":\"vmunit-vdb-1-format\",\"overlay\":\"vmunit-tr-vdb-format\"}");
 
         /* shareBacking on SCSI: on its controller, at its drive address */
         t = find(&p, "sda");

@@ -112,13 +112,14 @@ void qemu_build_hostdevs(QemuBuild *b) {
                         qb_bootindex(&p, h->boot_order);
                         qb_usb_props(b, &p, &h->addr);
                 } else if (streq(h->type, "mdev")) {
-                        props_str(&p, "driver", "vfio-pci");
+                        /* as libvirt: a ramfb boot display only exists on the non-hotpluggable variant */
+                        props_str(&p, "driver", h->ramfb == VM_TRISTATE_ON ? "vfio-pci-nohotplug" : "vfio-pci");
                         props_str(&p, "id", h->alias ?: id);
                         props_strf(&p, "sysfsdev", "/sys/bus/mdev/devices/%s", h->mdev_uuid);
                         if (h->display != VM_TRISTATE_ABSENT)
                                 props_str(&p, "display", h->display == VM_TRISTATE_ON ? "on" : "off");
-                        if (h->ramfb != VM_TRISTATE_ABSENT)
-                                props_bool(&p, "ramfb", h->ramfb == VM_TRISTATE_ON);
+                        if (h->ramfb == VM_TRISTATE_ON)
+                                props_bool(&p, "ramfb", true);
                         qb_pci_props(b, &p, &h->addr);
                 } else if (streq(h->type, "scsi_host")) {
                         /* the supervisor opens /dev/vhost-scsi; QEMU binds it to the LIO target */

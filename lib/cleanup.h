@@ -6,6 +6,7 @@
  */
 #pragma once
 
+#include <dirent.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -37,6 +38,8 @@ static inline void fclosep(FILE **f) {
                 (void) fclose(*f);
         *f = NULL;
 }
+
+DEFINE_CLEANUP_FUNC(DIR *, closedir);
 
 #define _cleanup_free_ _cleanup_(freep)
 #define _cleanup_close_ _cleanup_(closep)

@@ -15,8 +15,6 @@
 #include "model.h"
 #include "strv.h"
 
-DEFINE_CLEANUP_FUNC(DIR *, closedir);
-
 int domain_store_init_dirs(DomainStore *s, const char *domain_dir, const char *autostart_dir) {
         *s = (DomainStore) {};
         s->domain_dir = strdup(domain_dir);

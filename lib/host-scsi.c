@@ -11,8 +11,6 @@
 #include "host-scsi.h"
 #include "macro.h"
 
-DEFINE_CLEANUP_FUNC(DIR *, closedir);
-
 int host_scsi_generic_node(const char *sysfs, const VmHostdev *h, char **ret) {
         _cleanup_(closedirp) DIR *d = NULL;
         _cleanup_free_ char *dir = NULL;

@@ -12,8 +12,6 @@
 #include "cleanup.h"
 #include "state.h"
 
-DEFINE_CLEANUP_FUNC(DIR *, closedir);
-
 static int mkdir_ok(const char *path, mode_t mode) {
         if (mkdir(path, mode) < 0 && errno != EEXIST)
                 return -errno;

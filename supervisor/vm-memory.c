@@ -25,8 +25,6 @@
 
 #define MEMORY_DIRS_FILE "memory-dirs"
 
-DEFINE_CLEANUP_FUNC(DIR *, closedir);
-
 /* Removes the files in @dir (not recursively: QEMU makes none), then @dir. */
 static int remove_dir_files(const char *dir) {
         _cleanup_(closedirp) DIR *d = opendir(dir);

@@ -21,8 +21,6 @@
 /* Rounds of /proc/PID/task listing: threads that appear while we pin are pinned in the next. */
 #define TASK_ROUNDS_MAX 8
 
-DEFINE_CLEANUP_FUNC(DIR *, closedir);
-
 /* Our own cgroup (v2) as /proc/self/cgroup names it, "/machine.slice/vm@x.service"; NULL if unknown. */
 static char *own_cgroup(void) {
         _cleanup_free_ char *text = NULL;

@@ -92,8 +92,6 @@ static int log_msg(int level, int error, const char *fmt, ...) {
 
 /* ---- the generator ---- */
 
-DEFINE_CLEANUP_FUNC(DIR *, closedir);
-
 typedef struct Generator {
         const char *domain_dir;
         const char *autostart_dir;

@@ -74,3 +74,60 @@ checks_finish() {
         checks_summary && [[ $rc -eq 0 ]] && exit 0
         exit 1
 }
+
+# ---- the common head of a system test that runs the tiny guest in a container ----------------
+#
+#   here=$(cd "$(dirname "$0")" && pwd); source "$here/checks.sh"
+#   checks_init NAME "${1:-}"     prog, top, build (BUILD_DIR or build/), boot_timeout, container
+#                                 (vmunit-NAME-PID), started; the EXIT trap (the script's own
+#                                 checks_cleanup first, when it defines one, then checks_finish) and
+#                                 the signal traps; refuses to run without root or a built supervisor
+#   ... the script's own preconditions ...
+#   checks_boot_container         builds the test guest, starts the container with the build
+#                                 installed, sets root, puts the guest in $img (/var/lib/vmunit-test)
+#                                 inside it and makes QEMU run as vmunit-qemu (vmunit.conf)
+# Helpers: info MESSAGE, cx COMMAND... (in the container), console_has VM TEXT (the guest's serial
+# console in the journal), has/hasnt TEXT STRING.
+checks_init() {
+        prog=${0##*/}
+        top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+        build=$(readlink -f "${2:-$top/build}")
+        boot_timeout=${VMUNIT_TEST_BOOT_TIMEOUT:-90}
+        container=vmunit-$1-$$
+        started=0
+        img=/var/lib/vmunit-test
+        trap checks_exit EXIT
+        trap 'exit 130' INT
+        trap 'exit 143' TERM
+        trap 'exit 129' HUP
+        [[ $EUID -eq 0 ]] || { info "must run as root"; exit 1; }
+        [[ -x $build/supervisor/vmunit-supervisor ]] || { info "no supervisor in '$build' (run ninja first)"; exit 1; }
+}
+
+checks_exit() {
+        local rc=$?
+        trap - EXIT
+        if declare -F checks_cleanup >/dev/null; then
+                checks_cleanup || true
+        fi
+        checks_finish "$rc" "$container" "$started"
+}
+
+checks_boot_container() {
+        local here
+        here=$(dirname "${BASH_SOURCE[0]}")
+        "$top/tests/guest/make-guest.sh" "$build/guest" >/dev/null 2>&1 || { info "building the test guest failed"; exit 1; }
+        started=1
+        "$here/container.sh" start "$container" --install-from "$build" >/dev/null 2>&1 ||
+                { info "container start failed"; exit 1; }
+        root=$("$here/container.sh" root "$container")
+        install -d -m 0755 "$root$img" "$root/etc/vmunit/domains"
+        install -m 0644 "$build/guest/vmlinuz" "$build/guest/initrd.cpio.gz" "$root$img/"
+        printf 'user = "vmunit-qemu"\n' >"$root/etc/vmunit/vmunit.conf"
+}
+
+info() { printf '%s: %s\n' "${prog:-${0##*/}}" "$*" >&2; }
+cx() { "$(dirname "${BASH_SOURCE[0]}")/container.sh" exec "$container" "$@"; }
+console_has() { cx journalctl --no-pager -q -o cat -u "machine-$1.scope" -t console 2>/dev/null | grep -q -- "$2"; }
+has() { grep -q -- "$1" <<<"$2"; }
+hasnt() { ! grep -q -- "$1" <<<"$2"; }

@@ -11,41 +11,17 @@
 # Prints one line per check and last "N passed, N failed"; exit 0 only if all passed.
 set -euo pipefail
 
-prog=${0##*/}
 here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
-build=$(readlink -f "${1:-$top/build}")
-container=vmunit-gfx-$$
-started=0
-
 # shellcheck source=tests/systest/checks.sh
 source "$here/checks.sh"
-info() { printf '%s: %s\n' "$prog" "$*" >&2; }
-finish() {
-        local rc=$?
-        trap - EXIT
-        checks_finish "$rc" "$container" "$started"
-}
-trap finish EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
+checks_init gfx "${1:-}"
 
-cx() { "$here/container.sh" exec "$container" "$@"; }
+
 qmp() { cx vmctl qemu-monitor-command "$1" "{\"execute\":\"$2\"}" 2>&1 || true; }
 live_port() { cx vmctl dumpxml "$1" 2>/dev/null | grep -o "<graphics type='[a-z]*' port='[0-9]*'" | grep -o "[0-9]*'$" | tr -d "'"; }
 
-[[ $EUID -eq 0 ]] || { info "must run as root"; exit 1; }
-[[ -x $build/supervisor/vmunit-supervisor ]] || { info "no supervisor in '$build' (run ninja first)"; exit 1; }
-"$top/tests/guest/make-guest.sh" "$build/guest" >/dev/null 2>&1 || { info "building the test guest failed"; exit 1; }
-started=1
-"$here/container.sh" start "$container" --install-from "$build" >/dev/null 2>&1 || { info "container start failed"; exit 1; }
-root=$("$here/container.sh" root "$container")
+checks_boot_container
 
-img=/var/lib/vmunit-test
-install -d -m 0755 "$root$img" "$root/etc/vmunit/domains"
-install -m 0644 "$build/guest/vmlinuz" "$build/guest/initrd.cpio.gz" "$root$img/"
-printf 'user = "vmunit-qemu"\n' >"$root/etc/vmunit/vmunit.conf"
 domain() {      # NAME GRAPHICS-XML
         "$top/tests/guest/guest-domain.sh" "$1" "$img" | sed "s|<devices>|<devices>\n    $2|" \
                 >"$root/etc/vmunit/domains/$1.xml"

@@ -12,49 +12,22 @@
 # Prints one line per check and last "N passed, N failed"; exit 0 only if all passed.
 set -euo pipefail
 
-prog=${0##*/}
 here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
-build=$(readlink -f "${1:-$top/build}")
-boot_timeout=${VMUNIT_TEST_BOOT_TIMEOUT:-90}
-container=vmunit-hp-$$
-started=0
-
 # shellcheck source=tests/systest/checks.sh
 source "$here/checks.sh"
-info() { printf '%s: %s\n' "$prog" "$*" >&2; }
-finish() {
-        local rc=$?
-        trap - EXIT
-        checks_finish "$rc" "$container" "$started"
-}
-trap finish EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
+checks_init hp "${1:-}"
 
-cx() { "$here/container.sh" exec "$container" "$@"; }
-console_has() { cx journalctl --no-pager -q -o cat -u "machine-$1.scope" -t console 2>/dev/null | grep -q -- "$2"; }
+
 qmp() { cx vmctl qemu-monitor-command hp "{\"execute\":\"$1\"}" 2>&1 || true; }
 owner() { cx stat -c %U:%u:%g "$1"; }
 owner_is() { [[ $(owner "$1") == $2 ]]; }   # FILE USER:GROUP-PATTERN
-has() { grep -q -- "$1" <<<"$2"; }
-hasnt() { ! grep -q -- "$1" <<<"$2"; }
 
-[[ $EUID -eq 0 ]] || { info "must run as root"; exit 1; }
-[[ -x $build/supervisor/vmunit-supervisor ]] || { info "no supervisor in '$build' (run ninja first)"; exit 1; }
-"$top/tests/guest/make-guest.sh" "$build/guest" >/dev/null 2>&1 || { info "building the test guest failed"; exit 1; }
-started=1
-"$here/container.sh" start "$container" --install-from "$build" >/dev/null 2>&1 || { info "container start failed"; exit 1; }
-root=$("$here/container.sh" root "$container")
+checks_boot_container
 
-img=/var/lib/vmunit-test
 install -d -m 0755 "$root$img" "$root/srv/hp"
-install -m 0644 "$build/guest/vmlinuz" "$build/guest/initrd.cpio.gz" "$root$img/"
 truncate -s 4M "$root/srv/hp/d.img"
 chown 1500:1500 "$root/srv/hp/d.img"
 chmod 0600 "$root/srv/hp/d.img"
-printf 'user = "vmunit-qemu"\n' >"$root/etc/vmunit/vmunit.conf"
 mkdir -p "$root/etc/vmunit/domains"
 "$top/tests/guest/guest-domain.sh" hp "$img" |
         sed "s|<devices>|<devices>\n    <controller type='pci' index='1' model='pcie-root-port'/><controller type='pci' index='2' model='pcie-root-port'/><controller type='pci' index='3' model='pcie-root-port'/>|" \

@@ -18,46 +18,19 @@
 # Prints one line per check and last "N passed, N failed"; exit 0 only if all passed.
 set -euo pipefail
 
-prog=${0##*/}
 here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
-build=$(readlink -f "${1:-$top/build}")
-boot_timeout=${VMUNIT_TEST_BOOT_TIMEOUT:-90}
-container=vmunit-net-$$
-started=0
-
 # shellcheck source=tests/systest/checks.sh
 source "$here/checks.sh"
-info() { printf '%s: %s\n' "$prog" "$*" >&2; }
-finish() {
-        local rc=$?
-        trap - EXIT
-        checks_finish "$rc" "$container" "$started"
-}
-trap finish EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
+checks_init net "${1:-}"
 
-cx() { "$here/container.sh" exec "$container" "$@"; }
-console_has() { cx journalctl --no-pager -q -o cat -u "machine-$1.scope" -t console 2>/dev/null | grep -q -- "$2"; }
-has() { grep -q -- "$1" <<<"$2"; }
-hasnt() { ! grep -q -- "$1" <<<"$2"; }
+
 link() { cx ip -o link show "$@" 2>/dev/null || true; }
 no_taps() { [[ -z $(cx ip -o link show type tun 2>/dev/null | grep -v ptap0 || true) ]]; }
 no_scope() { ! cx systemctl is-active -q "machine-$1.scope"; }
 
-[[ $EUID -eq 0 ]] || { info "must run as root"; exit 1; }
-[[ -x $build/supervisor/vmunit-supervisor ]] || { info "no supervisor in '$build' (run ninja first)"; exit 1; }
-"$top/tests/guest/make-guest.sh" "$build/guest" >/dev/null 2>&1 || { info "building the test guest failed"; exit 1; }
-started=1
-"$here/container.sh" start "$container" --install-from "$build" >/dev/null 2>&1 || { info "container start failed"; exit 1; }
-root=$("$here/container.sh" root "$container")
+checks_boot_container
 
-img=/var/lib/vmunit-test
 install -d -m 0755 "$root$img" "$root/etc/vmunit/domains" "$root/etc/vmunit/networks"
-install -m 0644 "$build/guest/vmlinuz" "$build/guest/initrd.cpio.gz" "$root$img/"
-printf 'user = "vmunit-qemu"\n' >"$root/etc/vmunit/vmunit.conf"
 cat >"$root/etc/vmunit/networks/lan.xml" <<'EOF'
 <network>
   <name>lan</name>

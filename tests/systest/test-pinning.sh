@@ -13,31 +13,13 @@
 # Prints one line per check and last "N passed, N failed"; exit 0 only if all passed.
 set -euo pipefail
 
-prog=${0##*/}
 here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
-build=$(readlink -f "${1:-$top/build}")
-boot_timeout=${VMUNIT_TEST_BOOT_TIMEOUT:-90}
-container=vmunit-pin-$$
-started=0
-
 # shellcheck source=tests/systest/checks.sh
 source "$here/checks.sh"
-info() { printf '%s: %s\n' "$prog" "$*" >&2; }
-finish() {
-        local rc=$?
-        trap - EXIT
-        checks_finish "$rc" "$container" "$started"
-}
-trap finish EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
+checks_init pin "${1:-}"
 
-cx() { "$here/container.sh" exec "$container" "$@"; }
-console_has() { cx journalctl --no-pager -q -o cat -u "machine-$1.scope" -t console 2>/dev/null | grep -q -- "$2"; }
+
 qmp() { cx vmctl qemu-monitor-command pin "{\"execute\":\"$1\"}" 2>&1 || true; }
-has() { grep -q -- "$1" <<<"$2"; }
 # "TID ID" lines from a QMP reply: ID is the member @2 (cpu-index, id) of each object with a thread-id
 thread_ids() {
         python3 -c 'import json, sys
@@ -47,19 +29,10 @@ for o in r.get("return", r) if isinstance(r, dict) else r:
 }
 allowed() { cx sed -n 's/^Cpus_allowed_list:\t*//p' "/proc/$1/task/$2/status"; }
 
-[[ $EUID -eq 0 ]] || { info "must run as root"; exit 1; }
-[[ -x $build/supervisor/vmunit-supervisor ]] || { info "no supervisor in '$build' (run ninja first)"; exit 1; }
 online=$(cat /sys/devices/system/cpu/online)
 [[ $online == 0-* ]] || { info "needs host CPUs 0 and 1, the host has $online"; exit 1; }
-"$top/tests/guest/make-guest.sh" "$build/guest" >/dev/null 2>&1 || { info "building the test guest failed"; exit 1; }
-started=1
-"$here/container.sh" start "$container" --install-from "$build" >/dev/null 2>&1 || { info "container start failed"; exit 1; }
-root=$("$here/container.sh" root "$container")
+checks_boot_container
 
-img=/var/lib/vmunit-test
-install -d -m 0755 "$root$img"
-install -m 0644 "$build/guest/vmlinuz" "$build/guest/initrd.cpio.gz" "$root$img/"
-printf 'user = "vmunit-qemu"\n' >"$root/etc/vmunit/vmunit.conf"
 mkdir -p "$root/etc/vmunit/domains"
 # $1 NAME, $2 the <cputune> content
 domain() {

@@ -18,28 +18,11 @@
 # Always tears the container down (no QEMU, container or mount is left).
 set -euo pipefail
 
-prog=${0##*/}
 here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
-build=$(readlink -f "${1:-$top/build}")
-boot_timeout=${VMUNIT_TEST_BOOT_TIMEOUT:-90}
-container=vmunit-sup-$$
-started=0
-
 # shellcheck source=tests/systest/checks.sh
 source "$here/checks.sh"
-info() { printf '%s: %s\n' "$prog" "$*" >&2; }
-finish() {
-        local rc=$?
-        trap - EXIT
-        checks_finish "$rc" "$container" "$started"
-}
-trap finish EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
+checks_init sup "${1:-}"
 
-cx() { "$here/container.sh" exec "$container" "$@"; }
 prop() { cx systemctl show -P "$2" "$1" 2>/dev/null; }     # UNIT PROPERTY
 
 
@@ -68,8 +51,6 @@ journal_has() {         # UNIT REGEX: a supervisor message of UNIT matches
 proc_alive() { cx test -d "/proc/$1"; }
 
 # --- set-up ------------------------------------------------------------------------------
-[[ $EUID -eq 0 ]] || { info "must run as root"; exit 1; }
-[[ -x $build/supervisor/vmunit-supervisor ]] || { info "no supervisor in '$build' (run ninja first)"; exit 1; }
 
 t0=$(now)
 "$top/tests/guest/make-guest.sh" "$build/guest" >/dev/null 2>&1 || { info "building the test guest failed"; exit 1; }
@@ -84,7 +65,6 @@ root=$("$here/container.sh" root "$container")
 
 # Guest files and the probe under a path the vmunit-qemu user can read, in the container's own
 # upper layer (the build tree may not be reachable for that user).
-img=/var/lib/vmunit-test
 install -d -m 0755 "$root$img"
 install -m 0644 "$build/guest/vmlinuz" "$build/guest/initrd.cpio.gz" "$root$img/"
 cat >"$root$img/probe.sh" <<'EOF'

@@ -13,36 +13,17 @@
 # Prints one line per check and last "N passed, N failed"; exit 0 only if all passed.
 set -euo pipefail
 
-prog=${0##*/}
 here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
-build=$(readlink -f "${1:-$top/build}")
-boot_timeout=${VMUNIT_TEST_BOOT_TIMEOUT:-90}
-container=vmunit-tr-$$
-started=0
-
 # shellcheck source=tests/systest/checks.sh
 source "$here/checks.sh"
-info() { printf '%s: %s\n' "$prog" "$*" >&2; }
-finish() {
-        local rc=$?
-        trap - EXIT
-        checks_finish "$rc" "$container" "$started"
-}
-trap finish EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
+checks_init tr "${1:-}"
 
-cx() { "$here/container.sh" exec "$container" "$@"; }
-console_has() { cx journalctl --no-pager -q -o cat -u "machine-$1.scope" -t console 2>/dev/null | grep -q -- "$2"; }
+
 qmp() { cx vmctl qemu-monitor-command tr "{\"execute\":\"$1\"}" 2>&1 || true; }
 hmp() { cx vmctl qemu-monitor-command --hmp tr "$1" 2>&1 || true; }
 owner() { cx stat -c %U:%u:%g "$1"; }
 owner_is() { [[ $(owner "$1") == $2 ]]; }   # FILE USER:GROUP-PATTERN
 sums() { (cd "$root/srv/tr" && sha256sum plain.img base.qcow2); }
-has() { grep -q -- "$1" <<<"$2"; }
-hasnt() { ! grep -q -- "$1" <<<"$2"; }
 absent() { ! cx test -e "$1"; }
 qdev() { printf '/machine/peripheral/%s/virtio-backend' "$1"; }
 # qemu-io's answer reading 64k at @3 of disk @1's overlay (with its backing), expecting byte @2
@@ -78,17 +59,10 @@ for bus in (j.get("return", j) if isinstance(j, dict) else j):
 sys.exit(1)' "$1" "$2" "$3"
 }
 
-[[ $EUID -eq 0 ]] || { info "must run as root"; exit 1; }
-[[ -x $build/supervisor/vmunit-supervisor ]] || { info "no supervisor in '$build' (run ninja first)"; exit 1; }
 command -v qemu-img >/dev/null && command -v qemu-io >/dev/null || { info "needs qemu-img and qemu-io (qemu-utils)"; exit 1; }
-"$top/tests/guest/make-guest.sh" "$build/guest" >/dev/null 2>&1 || { info "building the test guest failed"; exit 1; }
-started=1
-"$here/container.sh" start "$container" --install-from "$build" >/dev/null 2>&1 || { info "container start failed"; exit 1; }
-root=$("$here/container.sh" root "$container")
+checks_boot_container
 
-img=/var/lib/vmunit-test
 install -d -m 0755 "$root$img" "$root/srv/tr"
-install -m 0644 "$build/guest/vmlinuz" "$build/guest/initrd.cpio.gz" "$root$img/"
 # Images with known data, owned by someone else: the plain one QEMU may write (it gets it), the
 # shared one it only reads (group-readable, so it gets the group only).
 qemu-img create -q -f raw "$root/srv/tr/plain.img" 8M
@@ -100,7 +74,6 @@ chown 1500:1500 "$root/srv/tr/plain.img" "$root/srv/tr/base.qcow2" "$root/srv/tr
 chmod 0600 "$root/srv/tr/plain.img"
 chmod 0640 "$root/srv/tr/base.qcow2" "$root/srv/tr/notqcow2.img"
 sums_before=$(sums)
-printf 'user = "vmunit-qemu"\n' >"$root/etc/vmunit/vmunit.conf"
 mkdir -p "$root/etc/vmunit/domains"
 disks="<disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='/srv/tr/plain.img'/><target dev='vdb' bus='virtio'/><transient/></disk>"
 disks+="<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='/srv/tr/base.qcow2'/><target dev='vdc' bus='virtio'/><transient shareBacking='yes'/></disk>"

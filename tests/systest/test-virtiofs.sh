@@ -12,37 +12,19 @@
 # Prints one line per check and last "N passed, N failed"; exit 0 only if all passed.
 set -euo pipefail
 
-prog=${0##*/}
 here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
-build=$(readlink -f "${1:-$top/build}")
-boot_timeout=${VMUNIT_TEST_BOOT_TIMEOUT:-90}
-container=vmunit-vfs-$$
-started=0
-
 # shellcheck source=tests/systest/checks.sh
 source "$here/checks.sh"
-info() { printf '%s: %s\n' "$prog" "$*" >&2; }
-finish() {
-        local rc=$?
-        trap - EXIT
-        checks_finish "$rc" "$container" "$started"
-}
-trap finish EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
+checks_init vfs "${1:-}"
 
-cx() { "$here/container.sh" exec "$container" "$@"; }
+
 prop() { cx systemctl show -P "$2" "$1" 2>/dev/null; }     # UNIT PROPERTY
 is_state() { [[ $(prop "$1" ActiveState) == "$2" ]]; }
-console_has() { cx journalctl --no-pager -q -o cat -u "machine-$1.scope" -t console 2>/dev/null | grep -q -- "$2"; }
 journal_has() { cx journalctl --no-pager -q -o cat -u "$1" 2>/dev/null | grep -q -- "$2"; }
 virtiofsd_pids() { cx pgrep -f "virtiofsd --socket-path=/run/vmunit/$1/" 2>/dev/null || true; }
 no_virtiofsd() { [[ -z $(virtiofsd_pids "$1") ]]; }
 no_runtime_dir() { ! cx test -e "/run/vmunit/$1"; }
 scope_gone() { [[ $(prop "machine-$1.scope" ActiveState) != active ]]; }
-has() { grep -q -- "$1" <<<"$2"; }
 
 # domain XML for the tiny guest with a virtiofs share of @dir (RAM shared, as virtiofs needs)
 domain() {      # NAME DIR
@@ -51,20 +33,12 @@ domain() {      # NAME DIR
                     -e "s|^  <devices>|  <devices>\n    <filesystem type='mount' accessmode='passthrough'>\n      <driver type='virtiofs'/>\n      <source dir='$2'/>\n      <target dir='share'/>\n    </filesystem>|"
 }
 
-[[ $EUID -eq 0 ]] || { info "must run as root"; exit 1; }
-[[ -x $build/supervisor/vmunit-supervisor ]] || { info "no supervisor in '$build' (run ninja first)"; exit 1; }
 [[ -x /usr/lib/qemu/virtiofsd ]] || { info "no /usr/lib/qemu/virtiofsd (Debian's qemu-system-common)"; exit 1; }
-"$top/tests/guest/make-guest.sh" "$build/guest" >/dev/null 2>&1 || { info "building the test guest failed"; exit 1; }
-started=1
-"$here/container.sh" start "$container" --install-from "$build" >/dev/null 2>&1 || { info "container start failed"; exit 1; }
-root=$("$here/container.sh" root "$container")
+checks_boot_container
 
-img=/var/lib/vmunit-test
 content="host-content-$$"
 install -d -m 0755 "$root$img" "$root/srv/vfs/share"
-install -m 0644 "$build/guest/vmlinuz" "$build/guest/initrd.cpio.gz" "$root$img/"
 printf '%s\n' "$content" >"$root/srv/vfs/share/hello"
-printf 'user = "vmunit-qemu"\n' >"$root/etc/vmunit/vmunit.conf"
 mkdir -p "$root/etc/vmunit/domains"
 domain vfs /srv/vfs/share >"$root/etc/vmunit/domains/vfs.xml"
 domain vfsmiss /srv/vfs/missing >"$root/etc/vmunit/domains/vfsmiss.xml"

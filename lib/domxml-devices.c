@@ -611,14 +611,8 @@ static int parse_interface_hostdev(XmlCtx *c, xmlNode *n, VmNet *net) {
                 return xml_fail(c, n, "type='hostdev' needs <source><address .../></source>");
         if (domxml_parse_pci_source(c, x, &h->source_addr) < 0)
                 return xml_status(c);
-        x = xml_child(c, n, "driver");
-        if (x) {
-                char *name = NULL;
-                (void) xml_prop(c, x, "name", &name);
-                if (name && !streq(name, "vfio"))
-                        return xml_fail(c, x, "PCI assignment driver '%s' is not supported (only 'vfio')", name);
-                net->driver_name = name;
-        }
+        if (domxml_parse_vfio_driver(c, n, &net->driver_name) < 0)
+                return xml_status(c);
         x = xml_child(c, n, "virtualport");
         if (x && parse_virtualport(c, x, &net->virtualport) < 0)
                 return xml_status(c);

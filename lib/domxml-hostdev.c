@@ -65,6 +65,17 @@ static int parse_hostdev_vhost_scsi(XmlCtx *c, xmlNode *n, VmHostdev *h) {
         return xml_status(c);
 }
 
+int domxml_parse_vfio_driver(XmlCtx *c, xmlNode *parent, char **ret) {
+        xmlNode *x = xml_child(c, parent, "driver");
+
+        if (x) {
+                (void) xml_prop(c, x, "name", ret);
+                if (*ret && !streq(*ret, "vfio"))
+                        return xml_fail(c, x, "PCI assignment driver '%s' is not supported (only 'vfio')", *ret);
+        }
+        return xml_status(c);
+}
+
 int domxml_parse_pci_source(XmlCtx *c, xmlNode *source, VmAddress *ret) {
         xmlNode *a = xml_child(c, source, "address");
         char *type = NULL;
@@ -101,13 +112,8 @@ static int parse_hostdev(XmlCtx *c, xmlNode *n) {
                 return parse_hostdev_mdev(c, n, h);
         if (streq(h->type, "scsi_host"))
                 return parse_hostdev_vhost_scsi(c, n, h);
-        x = xml_child(c, n, "driver");
-        if (x) {
-                char *name = NULL;
-                (void) xml_prop(c, x, "name", &name);
-                if (name && !streq(name, "vfio"))
-                        return xml_fail(c, x, "PCI assignment driver '%s' is not supported (only 'vfio')", name);
-        }
+        if (domxml_parse_vfio_driver(c, n, &(char *) { NULL }) < 0)
+                return xml_status(c);
         s = xml_child(c, n, "source");
         if (!s)
                 return xml_fail(c, n, "missing <source>");

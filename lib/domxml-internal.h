@@ -8,6 +8,8 @@ int domxml_parse_address(XmlCtx *c, xmlNode *parent, VmAddress *ret);
 int domxml_parse_char_source(XmlCtx *c, xmlNode *parent, const char *type, VmCharSource *src);
 int domxml_parse_boot_order(XmlCtx *c, xmlNode *parent, unsigned *ret);
 int domxml_parse_alias(XmlCtx *c, xmlNode *parent, char **ret);
+/* <driver name='vfio'/> of a host PCI device (the only one there is); the name in *@ret. */
+int domxml_parse_vfio_driver(XmlCtx *c, xmlNode *parent, char **ret);
 /* <source><address domain= bus= slot= function=/> of a host PCI device (type='pci' optional). */
 int domxml_parse_pci_source(XmlCtx *c, xmlNode *source, VmAddress *ret);
 /* <driver iommu= ats= packed= page_per_vq=>: virtio options vmunit cannot honour are refused. */

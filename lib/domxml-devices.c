@@ -439,8 +439,11 @@ static int parse_controller(XmlCtx *c, xmlNode *n) {
         (void) xml_prop_int(c, n, "ports", &k->ports);
         (void) xml_prop_int(c, n, "vectors", &k->vectors);
         (void) xml_prop_uint(c, n, "maxGrantFrames", &(unsigned) { 0 });
-        if (k->type == VM_CONTROLLER_VIRTIO_SERIAL)
+        if (k->type == VM_CONTROLLER_VIRTIO_SERIAL) {
                 (void) xml_prop_uint(c, n, "max_ports", &k->max_ports);
+                if (k->model && !vm_model_is_virtio(k->model))
+                        return xml_fail(c, n, "unsupported virtio-serial model '%s'", k->model);
+        }
         x = xml_child(c, n, "model");
         if (x)
                 (void) xml_prop(c, x, "name", &k->model_name);
@@ -679,7 +682,7 @@ static int parse_interface(XmlCtx *c, xmlNode *n) {
                         return xml_fail(c, x, "persistent= is for type='transient'");
                 if (streq(net->teaming_type, "transient") && !net->teaming_persistent)
                         return xml_fail(c, x, "type='transient' needs persistent='ALIAS' of its virtio twin");
-                if (streq(net->teaming_type, "persistent") && !streq_ptr(net->model, "virtio"))
+                if (streq(net->teaming_type, "persistent") && !vm_model_is_virtio(net->model))
                         return xml_fail(c, x, "type='persistent' is for a virtio NIC");
                 if (streq(net->teaming_type, "transient") && !streq(net->type, "hostdev"))
                         return xml_fail(c, x, "type='transient' is for an <interface type='hostdev'>");
@@ -734,7 +737,7 @@ static int parse_interface(XmlCtx *c, xmlNode *n) {
                 (void) xml_prop_uint(c, x, "queues", &net->queues);
                 (void) xml_prop_onoff(c, x, "rss", &net->rss);
                 (void) xml_prop_onoff(c, x, "rss_hash_report", &net->rss_hash_report);
-                if ((net->rss || net->rss_hash_report) && !streq_ptr(net->model, "virtio"))
+                if ((net->rss || net->rss_hash_report) && !vm_model_is_virtio(net->model))
                         return xml_fail(c, x, "rss and rss_hash_report are for a virtio NIC");
         }
         x = xml_child(c, n, "rom");
@@ -1148,7 +1151,7 @@ static int parse_memballoon(XmlCtx *c, xmlNode *n) {
         if (m->present)
                 return xml_fail(c, n, "only one <memballoon> is allowed");
         m->present = true;
-        if (xml_prop_choice(c, n, "model", (const char * const[]) { "virtio", "none", NULL }, &m->model) <= 0)
+        if (xml_prop_choice(c, n, "model", (const char * const[]) { VM_VIRTIO_MODELS, "none", NULL }, &m->model) <= 0)
                 return xml_fail(c, n, "missing attribute 'model'");
         (void) xml_prop_onoff(c, n, "autodeflate", &m->autodeflate);
         (void) xml_prop_onoff(c, n, "freePageReporting", &m->free_page_reporting);

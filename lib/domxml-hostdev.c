@@ -243,6 +243,8 @@ static bool virtiofs_binary_set(const VmFilesystem *f) {
 
 /* What libvirt 9.0 refuses for virtiofs, at the element it is about. */
 static int check_virtiofs(XmlCtx *c, xmlNode *n, xmlNode *binary, VmFilesystem *f) {
+        if (f->model && !streq(f->model, "virtio"))
+                return xml_fail(c, n, "virtiofs has no model '%s' (vhost-user-fs-pci is virtio 1.0 only)", f->model);
         if (!streq(f->accessmode, "passthrough"))
                 return xml_fail(c, n, "virtiofs only supports accessmode='passthrough'");
         if (strlen(f->target_dir) > 36)         /* QEMU: virtio_fs_config's tag[36] */
@@ -280,6 +282,7 @@ static int parse_filesystem(XmlCtx *c, xmlNode *n) {
                                &f->accessmode);
         (void) xml_prop_choice(c, n, "multidevs", (const char * const[]) { "default", "remap", "forbid", "warn",
                                                                            NULL }, &f->multidevs);
+        (void) xml_prop_choice(c, n, "model", (const char * const[]) { VM_VIRTIO_MODELS, NULL }, &f->model);
         (void) xml_prop_hex(c, n, "fmode", &f->fmode);
         (void) xml_prop_hex(c, n, "dmode", &f->dmode);
         x = xml_child(c, n, "driver");
@@ -373,7 +376,7 @@ static int parse_vsock(XmlCtx *c, xmlNode *n) {
                 return xml_fail(c, n, "only one <vsock> is allowed");
         v->present = true;
         v->model = (char *) "virtio";
-        (void) xml_prop_choice(c, n, "model", (const char * const[]) { "virtio", NULL }, &v->model);
+        (void) xml_prop_choice(c, n, "model", (const char * const[]) { VM_VIRTIO_MODELS, NULL }, &v->model);
         x = xml_child(c, n, "cid");
         if (x) {
                 (void) xml_prop_yesno(c, x, "auto", &v->cid_auto);

@@ -207,6 +207,7 @@ static void write_filesystem(XmlWriter *x, const VmFilesystem *f) {
         xw_start(x, "filesystem");
         xw_attr(x, "type", f->type);
         xw_attr(x, "accessmode", f->accessmode);
+        xw_attr(x, "model", f->model);
         xw_attr(x, "multidevs", f->multidevs);
         if (f->fmode)
                 xw_attrf(x, "fmode", "0%o", f->fmode);

@@ -453,6 +453,7 @@ typedef struct VmShmem {
 
 typedef struct VmFilesystem {
         char *type;                     /* mount */
+        char *model;                    /* virtio, virtio-transitional, virtio-non-transitional; NULL = virtio */
         char *accessmode;               /* passthrough, mapped, squash */
         char *driver;                   /* path, handle; NULL = path */
         char *wrpolicy;                 /* immediate */
@@ -772,6 +773,13 @@ void *vm_def_array_grow(VmDef *def, void **array, unsigned *n, size_t size);
 /* Valid names: 1..200 bytes, no '/', no leading '.', no control characters, valid UTF-8 not required
  * beyond ASCII control checks. Returns 0 or -EINVAL. */
 int vm_name_validate(const char *name);
+/* virtio, virtio-transitional, virtio-non-transitional: a virtio device's model=, and the QEMU device
+ * name's suffix for it ("", "-transitional", "-non-transitional"). A transitional device is
+ * conventional PCI: on Q35 it goes behind a pcie-pci-bridge. */
+bool vm_model_is_virtio(const char *model) _pure_;
+const char *vm_virtio_model_suffix(const char *model) _pure_;
+#define VM_VIRTIO_MODELS "virtio", "virtio-transitional", "virtio-non-transitional"
+
 /* libvirt's UUID syntax (32 hex digits, dashes or spaces between them allowed) into the canonical
  * lower-case 8-4-4-4-12 form. Returns false for anything else. */
 bool vm_uuid_canonicalize(const char *s, char out[static 37]);

@@ -185,7 +185,7 @@ static void build_other_controller(QemuBuild *b, const VmController *k) {
                 break;
         case VM_CONTROLLER_VIRTIO_SERIAL:
                 snprintf(id, sizeof(id), "virtio-serial%u", k->index);
-                props_str(&p, "driver", "virtio-serial-pci");
+                props_strf(&p, "driver", "virtio-serial-pci%s", vm_virtio_model_suffix(k->model));
                 qb_virtio_props(&p, &k->virtio);
                 props_str(&p, "id", k->alias ?: id);
                 if (k->ports > 0)
@@ -276,7 +276,7 @@ void qemu_build_nets(QemuBuild *b) {
                         /* the supervisor opens (and for bridges attaches) the tap and passes it in */
                         props_str(&p, "type", "tap");
                         props_strf(&p, "fd", "%d", qb_pass_fd(b, QEMU_FD_TAP, i));
-                        if (b->opts->vhost_net && streq(model, "virtio") && !streq_ptr(n->driver_name, "qemu")) {
+                        if (b->opts->vhost_net && vm_model_is_virtio(model) && !streq_ptr(n->driver_name, "qemu")) {
                                 props_bool(&p, "vhost", true);
                                 props_strf(&p, "vhostfd", "%d", qb_pass_fd(b, QEMU_FD_VHOST_NET, i));
                         } else if (n->driver_name && streq(n->driver_name, "vhost"))
@@ -309,8 +309,8 @@ void qemu_build_nets(QemuBuild *b) {
                 argv_add_props(b->a, "-netdev", &p);
 
                 props_init(&p);
-                if (streq(model, "virtio")) {
-                        props_str(&p, "driver", "virtio-net-pci");
+                if (vm_model_is_virtio(model)) {
+                        props_strf(&p, "driver", "virtio-net-pci%s", vm_virtio_model_suffix(model));
                         qb_virtio_props(&p, &n->virtio);
                         if (streq_ptr(n->teaming_type, "persistent"))
                                 props_bool(&p, "failover", true);
@@ -320,7 +320,7 @@ void qemu_build_nets(QemuBuild *b) {
                         props_bool(&p, "rss", n->rss == VM_TRISTATE_ON);
                 if (n->rss_hash_report != VM_TRISTATE_ABSENT)
                         props_bool(&p, "hash", n->rss_hash_report == VM_TRISTATE_ON);
-                if (n->queues > 1 && streq(model, "virtio")) {
+                if (n->queues > 1 && vm_model_is_virtio(model)) {
                         props_bool(&p, "mq", true);
                         props_uint(&p, "vectors", 2 * n->queues + 2);
                 }
@@ -328,7 +328,7 @@ void qemu_build_nets(QemuBuild *b) {
                 props_str(&p, "id", n->alias ?: id);
                 if (n->mac)
                         props_str(&p, "mac", n->mac);
-                if (n->mtu && streq(model, "virtio"))
+                if (n->mtu && vm_model_is_virtio(model))
                         props_uint(&p, "host_mtu", n->mtu);
                 if (n->rom_bar != VM_TRISTATE_ABSENT)
                         props_uint(&p, "rombar", n->rom_bar == VM_TRISTATE_ON);
@@ -728,9 +728,9 @@ void qemu_build_misc_devices(QemuBuild *b) {
                 argv_add(b->a, "-watchdog-action");
                 argv_add(b->a, act);
         }
-        if (def->memballoon.present && def->memballoon.model && streq(def->memballoon.model, "virtio")) {
+        if (def->memballoon.present && vm_model_is_virtio(def->memballoon.model)) {
                 props_init(&p);
-                props_str(&p, "driver", "virtio-balloon-pci");
+                props_strf(&p, "driver", "virtio-balloon-pci%s", vm_virtio_model_suffix(def->memballoon.model));
                 qb_virtio_props(&p, &def->memballoon.virtio);
                 props_str(&p, "id", "balloon0");
                 if (def->memballoon.autodeflate != VM_TRISTATE_ABSENT)

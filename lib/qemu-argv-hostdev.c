@@ -202,7 +202,7 @@ void qemu_build_filesystems(QemuBuild *b) {
                         qemu_opts_addf(&o, "dmode", "0%o", f->dmode);
                 argv_add_opts(b->a, "-fsdev", &o);
                 props_init(&p);
-                props_str(&p, "driver", "virtio-9p-pci");
+                props_strf(&p, "driver", "virtio-9p-pci%s", vm_virtio_model_suffix(f->model));
                 qb_virtio_props(&p, &f->virtio);
                 props_str(&p, "id", f->alias ?: id);
                 props_str(&p, "fsdev", fsdev);
@@ -266,7 +266,7 @@ void qemu_build_vsock(QemuBuild *b) {
         if (!v->present)
                 return;
         props_init(&p);
-        props_str(&p, "driver", "vhost-vsock-pci");
+        props_strf(&p, "driver", "vhost-vsock-pci%s", vm_virtio_model_suffix(v->model));
         qb_virtio_props(&p, &v->virtio);
         props_str(&p, "id", "vsock0");
         /* with auto='yes' the supervisor picks a free CID; offline we show the XML's or 3 */

@@ -771,12 +771,14 @@ static unsigned collect_devices(QemuBuild *b, PciDev *out, unsigned max) {
         } while (0)
 
         for (unsigned i = 0; i < def->n_filesystems; i++)
-                ADD(&def->filesystems[i].addr, endpoint(b, true), "<filesystem> %u", i);
+                ADD(&def->filesystems[i].addr, endpoint(b, !streq_ptr(def->filesystems[i].model, "virtio-transitional")),
+                    "<filesystem> %u", i);
         for (unsigned i = 0; i < def->n_nets; i++) {
                 const char *m = def->nets[i].model ?: "rtl8139";
                 if (streq(def->nets[i].type, "hostdev"))
                         continue;       /* a VF: its VmHostdev takes the slot, with the host devices */
-                ADD(&def->nets[i].addr, endpoint(b, streq(m, "virtio") || streq(m, "e1000e") || streq(m, "igb")),
+                ADD(&def->nets[i].addr, endpoint(b, streq(m, "virtio") || streq(m, "virtio-non-transitional") ||
+                                                    streq(m, "e1000e") || streq(m, "igb")),
                     "<interface> %u", i);
         }
         for (unsigned i = 0; i < def->n_sounds; i++)
@@ -801,7 +803,8 @@ static unsigned collect_devices(QemuBuild *b, PciDev *out, unsigned max) {
                             "<controller type='scsi' index='%u'>",
                             k->index);
                 else if (k->type == VM_CONTROLLER_VIRTIO_SERIAL)
-                        ADD(&k->addr, endpoint(b, true), "<controller type='virtio-serial' index='%u'>", k->index);
+                        ADD(&k->addr, endpoint(b, !streq_ptr(k->model, "virtio-transitional")),
+                            "<controller type='virtio-serial' index='%u'>", k->index);
                 else if (k->type == VM_CONTROLLER_SATA && !(b->q35 && k->index == 0))
                         ADD(&k->addr, endpoint(b, false), "<controller type='sata' index='%u'>", k->index);
         }
@@ -829,9 +832,11 @@ static unsigned collect_devices(QemuBuild *b, PciDev *out, unsigned max) {
                         ADD(&def->hostdevs[i].addr,
                             endpoint(b, !streq_ptr(def->hostdevs[i].model, "virtio-transitional")), "<hostdev> %u", i);
         if (def->memballoon.present && !streq_ptr(def->memballoon.model, "none"))
-                ADD(&def->memballoon.addr, endpoint(b, true), "<memballoon>");
+                ADD(&def->memballoon.addr, endpoint(b, !streq_ptr(def->memballoon.model, "virtio-transitional")),
+                    "<memballoon>");
         for (unsigned i = 0; i < def->n_rngs; i++)
-                ADD(&def->rngs[i].addr, endpoint(b, true), "<rng> %u", i);
+                ADD(&def->rngs[i].addr, endpoint(b, !streq_ptr(def->rngs[i].model, "virtio-transitional")), "<rng> %u",
+                    i);
         for (unsigned i = 0; i < def->n_watchdogs; i++)
                 if (streq(def->watchdogs[i].model, "i6300esb"))
                         ADD(&def->watchdogs[i].addr, endpoint(b, false), "<watchdog>");
@@ -852,7 +857,7 @@ static unsigned collect_devices(QemuBuild *b, PciDev *out, unsigned max) {
         if (def->iommu.present && streq(def->iommu.model, "virtio"))
                 ADD(&def->iommu.addr, endpoint(b, true) | PCI_F_INTEGRATED, "<iommu>");
         if (def->vsock.present)
-                ADD(&def->vsock.addr, endpoint(b, true), "<vsock>");
+                ADD(&def->vsock.addr, endpoint(b, !streq_ptr(def->vsock.model, "virtio-transitional")), "<vsock>");
         for (unsigned i = 0; i < def->n_memory_devices; i++)
                 if (startswith(def->memory_devices[i].model, "virtio-"))
                         ADD(&def->memory_devices[i].addr, endpoint(b, true), "<memory model='%s'>",

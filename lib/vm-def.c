@@ -234,3 +234,13 @@ bool vm_uuid_canonicalize(const char *s, char out[static 37]) {
         out[36] = 0;
         return true;
 }
+
+bool vm_model_is_virtio(const char *model) {
+        return streq_ptr(model, "virtio") || streq_ptr(model, "virtio-transitional") ||
+                streq_ptr(model, "virtio-non-transitional");
+}
+
+const char *vm_virtio_model_suffix(const char *model) {
+        return streq_ptr(model, "virtio-transitional") ? "-transitional" :
+                streq_ptr(model, "virtio-non-transitional") ? "-non-transitional" : "";
+}

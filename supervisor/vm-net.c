@@ -134,7 +134,7 @@ static int tap_open(Vm *vm, const VmNet *n, bool existing, char name[static IFNA
         struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI };
         _cleanup_close_ int fd = -EBADF;
 
-        if (streq_ptr(n->model, "virtio"))
+        if (vm_model_is_virtio(n->model))
                 ifr.ifr_flags |= IFF_VNET_HDR;
         if (existing && if_nametoindex(n->target_dev) == 0)
                 return NET_FAIL(vm, n, -ENODEV, "<target dev='%s' managed='no'>: no such tap device", n->target_dev);
@@ -303,7 +303,7 @@ int vm_net_open(Vm *vm) {
         for (unsigned i = 0; i < vm->def->n_nets; i++) {
                 const VmNet *n = &vm->def->nets[i];
                 bool tap = streq(n->type, "bridge") || streq(n->type, "network") || streq(n->type, "ethernet");
-                if (tap && streq_ptr(n->driver_name, "vhost") && streq_ptr(n->model, "virtio") &&
+                if (tap && streq_ptr(n->driver_name, "vhost") && vm_model_is_virtio(n->model) &&
                     !vm->build_opts.vhost_net)
                         return NET_FAIL(vm, n, -ENODEV, "<driver name='vhost'>: /dev/vhost-net is not available on "
                                         "this host (modprobe vhost_net), or use name='qemu'");

@@ -120,7 +120,8 @@ ParameterizedTestParameters(domxml_write, cases) {
         static Case cases[] = { { "domxml-write/pc-everything.xml" }, { "domxml-write/q35-pcie.xml" },
                                 { "domxml-write/more-devices.xml" }, { "domxml-write/virtiofs.xml" },
                                 { "argv/net-virtualport.xml" }, { "argv/net-hostdev-teaming.xml" },
-                                { "argv/net-virtio-rss.xml" }, { "argv/video-accel3d.xml" } };
+                                { "argv/net-virtio-rss.xml" }, { "argv/video-accel3d.xml" },
+                                { "argv/virtio-transitional-models.xml" } };
         return cr_make_param_array(Case, cases, ELEMENTSOF(cases));
 }
 

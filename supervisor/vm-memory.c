@@ -7,7 +7,6 @@
  * What was made is recorded in RUNTIME_DIR/memory-dirs first, so that the release (after a stop, a
  * failed start, or at the next start after a crash) removes exactly that, with the files inside.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -20,23 +19,11 @@
 #include "fs-util.h"
 #include "log.h"
 #include "memory-host.h"
+#include "state.h"
 #include "strv.h"
 #include "vm.h"
 
 #define MEMORY_DIRS_FILE "memory-dirs"
-
-/* Removes the files in @dir (not recursively: QEMU makes none), then @dir. */
-static int remove_dir_files(const char *dir) {
-        _cleanup_(closedirp) DIR *d = opendir(dir);
-        struct dirent *de;
-
-        if (!d)
-                return errno == ENOENT ? 0 : -errno;
-        while ((de = readdir(d)))
-                if (!streq(de->d_name, ".") && !streq(de->d_name, ".."))
-                        (void) unlinkat(dirfd(d), de->d_name, 0);
-        return rmdir(dir) < 0 && errno != ENOENT ? -errno : 0;
-}
 
 static int make_qemu_dir(Vm *vm, const char *dir) {
         if (mkdir(dir, 0700) < 0 && errno != EEXIST)
@@ -122,7 +109,7 @@ void vm_memory_release(Vm *vm) {
         if (r < 0)
                 return;         /* nothing was made */
         for (char *d = strtok_r(text, "\n", &save); d; d = strtok_r(NULL, "\n", &save)) {
-                r = remove_dir_files(d);
+                r = state_runtime_dir_remove(d);      /* QEMU makes files there, no directories */
                 if (r < 0)
                         log_warning_errno(r, "Failed to remove '%s', ignoring: %m", d);
         }

@@ -300,11 +300,12 @@ static int open_fd(Vm *vm, const QemuFd *f) {
 int vm_net_open(Vm *vm) {
         int r;
 
-        for (unsigned i = 0; i < vm->def->n_nets; i++) {
-                const VmNet *n = &vm->def->nets[i];
-                bool tap = streq(n->type, "bridge") || streq(n->type, "network") || streq(n->type, "ethernet");
-                if (tap && streq_ptr(n->driver_name, "vhost") && vm_model_is_virtio(n->model) &&
-                    !vm->build_opts.vhost_net)
+        for (unsigned i = 0; i < vm->cmd.n_fds; i++) {
+                const VmNet *n;
+                if (vm->cmd.fds[i].kind != QEMU_FD_TAP)
+                        continue;
+                n = &vm->def->nets[vm->cmd.fds[i].net];
+                if (streq_ptr(n->driver_name, "vhost") && vm_model_is_virtio(n->model) && !vm->build_opts.vhost_net)
                         return NET_FAIL(vm, n, -ENODEV, "<driver name='vhost'>: /dev/vhost-net is not available on "
                                         "this host (modprobe vhost_net), or use name='qemu'");
         }
